@@ -1,0 +1,116 @@
+"""`kgqa build`: deterministic, up to date, and safe on bad input (kg/build.py)."""
+
+from __future__ import annotations
+
+import filecmp
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from kg.build import OUTPUT_FILES, BuildError, Paths, build, install, recover_dist
+from kg.facts import FactError
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _project_copy(tmp_path: Path) -> Paths:
+    """A copy of the build inputs and the committed kg/dist/ to break at will."""
+    for part in ("ontology", "kg/sources", "kg/facts", "kg/dist"):
+        shutil.copytree(ROOT / part, tmp_path / part)
+    return Paths.under(tmp_path)
+
+
+def _snapshot(directory: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(directory.iterdir())}
+
+
+@pytest.mark.java
+def test_committed_dist_is_up_to_date_and_builds_are_byte_identical(tmp_path: Path) -> None:
+    """A fresh build, in another process with another hash seed, equals the committed kg/dist/."""
+    out = tmp_path / "dist"
+    env = {**os.environ, "PYTHONHASHSEED": "12345"}
+    subprocess.run([sys.executable, "-m", "kg.build", "--out", str(out), "-q"], check=True, env=env, cwd=ROOT)
+    stale = [name for name in OUTPUT_FILES if not filecmp.cmp(out / name, ROOT / "kg" / "dist" / name, shallow=False)]
+    assert not stale, f"kg/dist/ is stale or the build is not deterministic: {stale}; run `make build`"
+
+
+def _break(paths: Paths, file: str, old: str, new: str) -> None:
+    path = paths.facts / file
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("file", "old", "new", "message"),
+    [
+        ("rounds.yaml", "completed a round of $800 million", "completed a round of $900 million",
+         "rounds.yaml:31: quote not found verbatim in the article"),
+        ("rounds.yaml", "type: SeriesB", "type: SeriesZ", "unknown RoundType 'SeriesZ'"),
+        ("relations.yaml", "property: hasSubsidiary", "property: hasSubsidary",
+         "relations.yaml:14: unknown property 'hasSubsidary'"),
+        ("rounds.yaml", "company: MiniMax", "company: MiniMaxx", "unknown entity 'MiniMaxx'"),
+        ("entities.yaml", "types: [TechGiant]", "types: [TechGiants]", "unknown class 'TechGiants'"),
+        ("rounds.yaml", "    precision: Day\n", "    precision: Day\n    bogus: 1\n", "unknown key 'bogus'"),
+    ],
+)
+def test_bad_facts_stop_the_build_and_leave_dist_untouched(
+    tmp_path: Path, file: str, old: str, new: str, message: str
+) -> None:
+    paths = _project_copy(tmp_path)
+    before = _snapshot(paths.dist)
+    _break(paths, file, old, new)
+    with pytest.raises(FactError) as info:
+        build(paths, quiet=True)
+    assert message in str(info.value)
+    assert _snapshot(paths.dist) == before
+
+
+def test_quote_error_shows_the_nearest_passage(tmp_path: Path) -> None:
+    paths = _project_copy(tmp_path)
+    _break(paths, "rounds.yaml", "completed a round of $800 million", "completed a round of $900 million")
+    with pytest.raises(FactError, match=r"nearest passage \(\d+% similar\): '.*\$800 million"):
+        build(paths, quiet=True)
+
+
+def test_shape_violation_stops_the_build(tmp_path: Path) -> None:
+    paths = _project_copy(tmp_path)
+    before = _snapshot(paths.dist)
+    shapes = paths.shapes.read_text(encoding="utf-8")
+    # Tighten a shape so the real data violates it: rounds would need a date.
+    shapes = shapes.replace("sh:path kgqa:date ; sh:maxCount 1 ;", "sh:path kgqa:date ; sh:minCount 1 ; sh:maxCount 1 ;")
+    paths.shapes.write_text(shapes, encoding="utf-8")
+    with pytest.raises(BuildError, match=r"(?s)violates 3 SHACL constraint.*01_AI_angel_round"):
+        build(paths, quiet=True)
+    assert _snapshot(paths.dist) == before
+
+
+def test_cli_reports_failure_with_exit_1(tmp_path: Path) -> None:
+    paths = _project_copy(tmp_path)
+    _break(paths, "rounds.yaml", "type: SeriesB", "type: [SeriesB")
+    result = subprocess.run(
+        [sys.executable, "-m", "kg.build", "--root", str(tmp_path), "--out", str(tmp_path / "out")],
+        capture_output=True, text=True, cwd=ROOT,
+    )
+    assert result.returncode == 1
+    assert "kgqa build failed: rounds.yaml:" in result.stderr
+    assert "YAML syntax error" in result.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_install_swaps_directories_and_recovers_an_interrupted_swap(tmp_path: Path) -> None:
+    dist, staging = tmp_path / "dist", tmp_path / "staging"
+    dist.mkdir()
+    (dist / "a").write_text("old")
+    staging.mkdir()
+    (staging / "a").write_text("new")
+    install(staging, dist)
+    assert (dist / "a").read_text() == "new" and not staging.exists()
+    # A build killed between the fallback's two renames leaves only dist.old: recovered.
+    dist.rename(tmp_path / "dist.old")
+    recover_dist(dist)
+    assert (dist / "a").read_text() == "new"
