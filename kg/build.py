@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
-from rdflib import RDF, Dataset, Graph, URIRef
+from rdflib import RDF, Graph, URIRef
 from rdflib.namespace import OWL
 
 from kg.facts import FactError, load_facts
@@ -283,7 +283,7 @@ def build(paths: Paths, out: Path | None = None, quiet: bool = False) -> BuildRe
 
     ontology, shapes = progress.run("reading ontology and shapes", read_schema)
 
-    def read_facts():  # noqa: ANN202
+    def read_facts():
         facts = load_facts(paths.facts)
         assert facts.source is not None
         source_path = paths.sources / facts.source.file

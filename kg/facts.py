@@ -395,7 +395,7 @@ _SECTIONS = {
 def _read_file(path: Path, facts: Facts) -> None:
     try:
         with open(path, encoding="utf-8") as fh:
-            data = yaml.load(fh, Loader=_Loader)  # noqa: S506 - _Loader is a SafeLoader
+            data = yaml.load(fh, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else "?"

@@ -167,7 +167,7 @@ def infer(ontology: Graph, asserted: Graph, held_back: Graph | None = None) -> R
     inferred = Graph()
     for triple in list(result.inferred) + list(closure):
         s, p, o = triple
-        if isinstance(s, BNode) or p == RDF.type and o in (OWL.Thing, OWL.NamedIndividual):
+        if isinstance(s, BNode) or (p == RDF.type and o in (OWL.Thing, OWL.NamedIndividual)):
             continue
         # Only facts about individuals: HermiT's class/property hierarchy conclusions belong
         # to the ontology, and owlready2 reports some of them in one run and not the next.

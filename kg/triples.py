@@ -230,7 +230,7 @@ class TripleBuilder:
         g.add((iri, KGQA.publishedBy, self.entity(source.publisher, source.prov.where)))
         g.add((iri, KGQA.sourceText, Literal(self.text.text)))
 
-    def _entity(self, entity) -> None:  # noqa: ANN001 - kg.facts.Entity
+    def _entity(self, entity) -> None:
         iri = RES[entity.id]
         self.graph.add((iri, RDF.type, OWL.NamedIndividual))
         if not entity.types:
@@ -261,7 +261,7 @@ class TripleBuilder:
             g.add((iri, KGQA.asReported, Literal(amount.as_reported)))
         return iri
 
-    def _round(self, rnd) -> None:  # noqa: ANN001 - kg.facts.Round
+    def _round(self, rnd) -> None:
         where = rnd.prov.where
         company = self.entity(rnd.company, where)
         rtype = self.concept(rnd.type, "RoundType", where)

@@ -82,7 +82,8 @@ def test_shape_violation_stops_the_build(tmp_path: Path) -> None:
     before = _snapshot(paths.dist)
     shapes = paths.shapes.read_text(encoding="utf-8")
     # Tighten a shape so the real data violates it: rounds would need a date.
-    shapes = shapes.replace("sh:path kgqa:date ; sh:maxCount 1 ;", "sh:path kgqa:date ; sh:minCount 1 ; sh:maxCount 1 ;")
+    shapes = shapes.replace("sh:path kgqa:date ; sh:maxCount 1 ;",
+                            "sh:path kgqa:date ; sh:minCount 1 ; sh:maxCount 1 ;")
     paths.shapes.write_text(shapes, encoding="utf-8")
     with pytest.raises(BuildError, match=r"(?s)violates 3 SHACL constraint.*01_AI_angel_round"):
         build(paths, quiet=True)

@@ -16,10 +16,10 @@ from pathlib import Path
 import pytest
 from rdflib import RDF, Dataset, Graph, Literal, URIRef
 from rdflib.namespace import OWL, XSD
+from reasoning import require
 
 from kg.reason import ReasoningError, infer, run_hermit
 from kg.triples import KGQA, RES
-from reasoning import require
 
 ROOT = Path(__file__).resolve().parent.parent
 INFERRED = URIRef("https://w3id.org/kgqa/graph/inferred")
