@@ -230,6 +230,13 @@ class Asker:
         return ([{"label": f"{len(answers)} unicorns", "value": len(answers), "iri": None, "altLabels": []}],
                 rows, f"{reading.why}: {', '.join(a['label'] for a in answers)}")
 
+    def _contains(self, reading: Reading, rows: list[Row]):
+        """Yes/no: is the entity in focus among the query's answers?"""
+        if not rows:
+            return [], rows, ""
+        mine = [r for r in rows if value(r, "answer") == reading.focus["iri"]]
+        return [self._boolean(bool(mine))], mine or rows, reading.why
+
     def _higher(self, reading: Reading, rows: list[Row]):
         found = {value(r, "answer") for r in rows if value(r, "value") is not None}
         wanted = {str(reading.bindings["first"]), str(reading.bindings["second"])}
@@ -237,6 +244,9 @@ class Asker:
             missing = ", ".join(self.linker_label(i) for i in sorted(wanted - found))
             return [], rows, f"The article gives no valuation for {missing}, so they cannot be compared."
         top = rows[0]
+        if "iri" in reading.focus:
+            first = value(top, "answer") == reading.focus["iri"] and value(rows[-1], "value") != value(top, "value")
+            return [self._boolean(first)], rows, f"{reading.why}: {value(top, 'answerLabel')} is valued higher"
         answer = self._entity(value(top, "answer") or "", value(top, "answerLabel") or "")
         answer["valuation"] = value(top, "valuationLabel")
         others = ", ".join(f"{value(r, 'answerLabel')}: {value(r, 'valuationLabel')}" for r in rows)
@@ -292,6 +302,12 @@ class Asker:
             words = set(normalise(text).split()) - STOPWORDS
             words |= {w.rstrip("s") for w in words}
             score = len(question & words) + len({w.rstrip("s") for w in question} & words)
+            # What is asked decides between figures on the same topic: a count, a share, money.
+            unit = value(row, "unit") or ""
+            share = bool(question & {"share", "percentage", "percent", "proportion", "fraction", "ratio"})
+            count = "many" in normalise(reading.focus.get("words", "")).split()
+            if (unit == "fraction") == share and not (count and unit == "fraction"):
+                score += 2
             if score > best_score:
                 best, best_score = stat_rows, score
         return best if best_score >= 3 else []
