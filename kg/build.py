@@ -137,7 +137,8 @@ def _trig(asserted: Graph, inferred: Graph) -> str:
                 if line not in prefixes:
                     prefixes.append(line)
             else:
-                body.append(f"    {line}" if line else "")
+                # Never indent: a line may be inside a multi-line literal (the article's text).
+                body.append(line)
         blocks.append(f"<{name}> {{\n" + "\n".join(body).rstrip() + "\n}\n")
     return "\n".join(sorted(prefixes)) + "\n\n" + "\n".join(blocks)
 

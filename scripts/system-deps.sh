@@ -8,6 +8,8 @@ need=()
 command -v javac >/dev/null 2>&1 || need+=(openjdk-17-jdk-headless)
 [[ -f /usr/share/java/owlapi-distribution.jar ]] || need+=(libowlapi-java)
 [[ "${KGQA_SKIP_BROWSER:-}" == 1 || -x /usr/bin/chromium ]] || need+=(chromium)
+# Chinese names in the screenshots need a CJK font (the page itself works without one).
+[[ "${KGQA_SKIP_BROWSER:-}" == 1 || -d /usr/share/fonts/opentype/noto ]] || need+=(fonts-noto-cjk)
 [[ ${#need[@]} -eq 0 ]] && exit 0
 if [[ $(id -u) -ne 0 ]]; then
     echo "system-deps: missing ${need[*]}; as root: apt-get install -y ${need[*]} (tests needing them will skip)" >&2

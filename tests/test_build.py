@@ -115,3 +115,21 @@ def test_install_swaps_directories_and_recovers_an_interrupted_swap(tmp_path: Pa
     dist.rename(tmp_path / "dist.old")
     recover_dist(dist)
     assert (dist / "a").read_text() == "new"
+
+
+def test_store_input_keeps_the_article_text_exact() -> None:
+    """The TriG the store loads must give back each evidence sentence from the article's offsets."""
+    import pyoxigraph as ox
+
+    store = ox.Store()
+    store.load(path=str(ROOT / "kg" / "dist" / "kgqa-kg.trig"), format=ox.RdfFormat.TRIG)
+    rows = list(store.query("""
+        PREFIX kgqa: <https://w3id.org/kgqa/ontology#>
+        PREFIX prov: <http://www.w3.org/ns/prov#>
+        SELECT ?quote ?start ?end ?text WHERE {
+          GRAPH ?g { ?ev kgqa:quote ?quote ; kgqa:charStart ?start ; kgqa:charEnd ?end ; prov:wasQuotedFrom ?src .
+                     ?src kgqa:sourceText ?text } }"""))
+    assert len(rows) > 30
+    for row in rows:
+        start, end = int(row["start"].value), int(row["end"].value)
+        assert row["text"].value[start:end] == row["quote"].value

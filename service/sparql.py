@@ -1,0 +1,235 @@
+"""`/sparql`: the SPARQL 1.1 Protocol query operation, and `/store`: read-only Graph Store Protocol.
+
+Small steps, each its own function (STYLE.md, "done differently" from rdflib-endpoint):
+read the request → check policy → negotiate → run on the store → write the reply.
+Updates have no route at all; an `update=` parameter or an update body is refused with 403.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pyoxigraph as ox
+from flask import Blueprint, Response, current_app, redirect, render_template_string, request, url_for
+
+from service import formats
+from service.errors import BadQuery, Forbidden, NotAcceptable, NotFound, TooLarge
+from service.formats import Format
+from service.policy import CheckedQuery, check_query
+from service.queries import run_sparql
+from service.store import Dataset, Result
+
+bp = Blueprint("sparql", __name__)
+
+QUERY_TYPE = "application/sparql-query"
+UPDATE_TYPE = "application/sparql-update"
+FORM_TYPES = {"application/x-www-form-urlencoded", "multipart/form-data"}
+FORMAT_PARAMS = ("format", "output", "results")
+
+SD = "http://www.w3.org/ns/sparql-service-description#"
+FORMATS_NS = "http://www.w3.org/ns/formats/"
+_SD_FORMATS = {
+    "json": "SPARQL_Results_JSON",
+    "xml": "SPARQL_Results_XML",
+    "csv": "SPARQL_Results_CSV",
+    "tsv": "SPARQL_Results_TSV",
+    "turtle": "Turtle",
+    "ntriples": "N-Triples",
+    "rdfxml": "RDF_XML",
+    "jsonld": "JSON-LD",
+}
+
+
+def state() -> Any:
+    return current_app.extensions["kgqa"]
+
+
+def format_params() -> list[str]:
+    """Every value of the format parameters SPARQLWrapper and others add (it may repeat them)."""
+    values: list[str] = []
+    for name in FORMAT_PARAMS:
+        values += request.args.getlist(name) + (request.form.getlist(name) if request.method == "POST" else [])
+    return values
+
+
+def choose_format(kind: str) -> Format:
+    """:raise NotAcceptable 406: when neither `format=` nor Accept names something we can write."""
+    fmt = formats.negotiate(request.accept_mimetypes, kind, format_params())  # type: ignore[arg-type]
+    if fmt is None:
+        offered = formats.RESULT_FORMATS if kind == "results" else formats.GRAPH_FORMATS
+        raise NotAcceptable(
+            "none of the accepted media types can represent this result; available: "
+            + ", ".join(f.media_type for f in offered)
+        )
+    return fmt
+
+
+def reply(result: Result, fmt: Format, *, filename: str | None = None) -> Response:
+    """Write a result with its exact media type, `Vary: Accept`, and the truncation header."""
+    resp = Response(result.serialize(fmt), content_type=fmt.content_type)
+    resp.headers["Vary"] = "Accept"
+    if result.truncated:
+        resp.headers["X-KGQA-Truncated"] = "true"
+    if filename:
+        resp.headers["Content-Disposition"] = f'inline; filename="{filename}.{fmt.extension}"'
+    return resp
+
+
+def read_query() -> tuple[str | None, list[str], list[str]]:
+    """The query text and dataset parameters, from GET, a form POST or a direct POST.
+
+    :raise Forbidden 403: an update request in any of its protocol forms.
+    :raise BadQuery 400: a POST with an unsupported body type, or several `query` parameters.
+    :raise TooLarge 413: a body over the query size limit.
+    """
+    limit = int(current_app.config["KGQA_MAX_QUERY_BYTES"])
+    if "update" in request.args or (
+        request.method == "POST" and request.mimetype in FORM_TYPES and "update" in request.form
+    ):
+        raise Forbidden("SPARQL Update is not allowed: this endpoint is read-only", param="update")
+    default = request.args.getlist("default-graph-uri")
+    named = request.args.getlist("named-graph-uri")
+    if request.method == "GET":
+        queries = request.args.getlist("query")
+    elif request.mimetype == UPDATE_TYPE:
+        raise Forbidden("SPARQL Update is not allowed: this endpoint is read-only")
+    elif request.mimetype == QUERY_TYPE:
+        if request.content_length is not None and request.content_length > limit:
+            raise TooLarge(f"query is longer than the {limit} byte limit")
+        queries = [request.get_data(as_text=True)]
+    elif request.mimetype in FORM_TYPES or not request.mimetype:
+        queries = request.form.getlist("query") + request.args.getlist("query")
+        default += request.form.getlist("default-graph-uri")
+        named += request.form.getlist("named-graph-uri")
+    else:
+        raise BadQuery(
+            f"unsupported request body type {request.mimetype!r}: POST the query as "
+            "application/x-www-form-urlencoded (query=...) or as application/sparql-query"
+        )
+    if len(queries) > 1:
+        raise BadQuery("give exactly one `query` parameter", param="query")
+    return (queries[0] if queries else None), default, named
+
+
+@bp.route("/sparql", methods=["GET", "POST"])
+def sparql() -> Response:
+    """SPARQL 1.1 Protocol query operation (GET, form POST, direct POST)."""
+    text, default, named = read_query()
+    if text is None and request.method == "GET":
+        return service_description()
+    checked: CheckedQuery = check_query(text, max_bytes=int(current_app.config["KGQA_MAX_QUERY_BYTES"]))
+    fmt = choose_format(checked.kind)  # before running: a 406 should cost nothing
+    _, result = run_sparql(
+        state(),
+        checked,
+        default_graph_uris=default,
+        named_graph_uris=named,
+        results_format=fmt if fmt.kind == "results" else formats.SPARQL_JSON,
+        graph_format=fmt if fmt.kind == "graph" else formats.N_TRIPLES,
+    )
+    return reply(result, fmt)
+
+
+_PLACEHOLDER = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>kgqa SPARQL endpoint</title></head>
+<body><h1>kgqa SPARQL endpoint</h1>
+<p>This is a read-only SPARQL 1.1 endpoint. Send a query as <code>?query=</code> (GET), as a form
+POST or as an <code>application/sparql-query</code> body. The query editor is coming soon.</p>
+<form method="get" action="{{ endpoint }}">
+<textarea name="query" rows="8" cols="80">SELECT * WHERE { ?s ?p ?o } LIMIT 10</textarea><br>
+<button type="submit">Run</button></form>
+<p>Service description: <a href="{{ endpoint }}?format=turtle">Turtle</a>.
+API: <a href="{{ url_for('openapi.openapi') }}">OpenAPI</a>.</p>
+</body></html>"""
+
+
+def service_description() -> Response:
+    """SPARQL 1.1 Service Description in the RDF format asked for; browsers get an HTML page."""
+    candidates = [f.media_type for f in formats.GRAPH_FORMATS] + [formats.HTML]
+    best = request.accept_mimetypes.best_match(candidates) if request.accept_mimetypes else None
+    wants_html = best == formats.HTML and not format_params()
+    endpoint = request.base_url
+    if wants_html:
+        if "web.editor" in current_app.view_functions:  # the web page's YASGUI editor (issue 5)
+            return redirect(url_for("web.editor"), code=303)
+        html = render_template_string(_PLACEHOLDER, endpoint=endpoint)
+        resp = Response(html, content_type="text/html; charset=utf-8")
+        resp.headers["Vary"] = "Accept"
+        return resp
+    fmt = choose_format("graph")
+    triples = description_triples(endpoint, sorted(state().known_graphs))
+    resp = Response(formats.serialize_graph(triples, fmt), content_type=fmt.content_type)
+    resp.headers["Vary"] = "Accept"
+    return resp
+
+
+def description_triples(endpoint: str, graphs: list[str]) -> list[ox.Triple]:
+    """The service description graph: endpoint, language, formats, union default graph, named graphs."""
+    rdf_type = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+    svc = ox.NamedNode(endpoint + "#service")
+
+    def sd(local: str) -> ox.NamedNode:
+        return ox.NamedNode(SD + local)
+
+    out = [
+        ox.Triple(svc, rdf_type, sd("Service")),
+        ox.Triple(svc, sd("endpoint"), ox.NamedNode(endpoint)),
+        ox.Triple(svc, sd("supportedLanguage"), sd("SPARQL11Query")),
+        ox.Triple(svc, sd("feature"), sd("UnionDefaultGraph")),
+    ]
+    for name in _SD_FORMATS.values():
+        out.append(ox.Triple(svc, sd("resultFormat"), ox.NamedNode(FORMATS_NS + name)))
+    dataset = ox.BlankNode("dataset")
+    default_graph = ox.BlankNode("defaultGraph")
+    out += [
+        ox.Triple(svc, sd("defaultDataset"), dataset),
+        ox.Triple(dataset, rdf_type, sd("Dataset")),
+        ox.Triple(dataset, sd("defaultGraph"), default_graph),
+        ox.Triple(default_graph, rdf_type, sd("Graph")),
+    ]
+    for i, g in enumerate(graphs):
+        node = ox.BlankNode(f"g{i}")
+        out += [
+            ox.Triple(dataset, sd("namedGraph"), node),
+            ox.Triple(node, rdf_type, sd("NamedGraph")),
+            ox.Triple(node, sd("name"), ox.NamedNode(g)),
+        ]
+    return out
+
+
+# --- Graph Store Protocol, read-only -----------------------------------------------------------
+
+
+def graph_dump(graphs: list[str], *, filename: str | None = None) -> Response:
+    """All triples of the given named graphs, in the negotiated RDF format, uncapped.
+
+    Runs as a CONSTRUCT over an explicit dataset so that it works the same on a remote store.
+    """
+    fmt = choose_format("graph")
+    st = state()
+    result = st.store.query(
+        "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }",
+        dataset=Dataset(default_graphs=tuple(graphs), named_graphs=()),
+        timeout_s=max(st.timeout, 60.0),
+        graph_format=fmt,
+        max_rows=None,
+    )
+    return reply(result, fmt, filename=filename)
+
+
+@bp.route("/store", methods=["GET"])
+def graph_store() -> Response:
+    """GSP GET: `?default` (the union default graph), `?graph=IRI`, or no parameter (everything).
+
+    :raise NotFound 404: a graph that is not in the store.
+    :raise BadQuery 400: both `default` and `graph`.
+    """
+    graphs = sorted(state().known_graphs)
+    if "graph" in request.args:
+        if "default" in request.args:
+            raise BadQuery("give either ?default or ?graph=IRI, not both")
+        iri = request.args["graph"]
+        if iri not in state().known_graphs:
+            raise NotFound(f"no graph <{iri}> in this store; graphs: " + ", ".join(graphs), graph=iri)
+        return graph_dump([iri], filename=iri.rstrip("/#").rsplit("/", 1)[-1])
+    return graph_dump(graphs, filename="kgqa-store")

@@ -1,0 +1,366 @@
+"""The store interface and its two backends: embedded Oxigraph and a remote SPARQL 1.1 endpoint.
+
+The rest of the service only sees `Store.query()` and `Result`; it never learns which store it has.
+Queries reaching a store have already passed `service.policy` (no updates, no SERVICE, no graphs
+outside the store): the store's job is to run them within the time limit and row cap.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import socket
+import urllib.error
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Literal, Protocol
+
+import pyoxigraph as ox
+
+from service import formats
+from service.errors import BadQuery, QueryTimeout, StoreError
+from service.formats import Encoded, Format
+from service.pool import QueryPool, StoreSpec
+
+log = logging.getLogger("kgqa")
+
+Term = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """An explicit RDF dataset for one query (SPARQL 1.1 Protocol §2.1.4 / FROM, FROM NAMED).
+
+    Without one, the default graph is the union of all named graphs. With one, the default graph is
+    the merge of `default_graphs` (possibly none) and only `named_graphs` are visible to GRAPH.
+    """
+
+    default_graphs: tuple[str, ...] = ()
+    named_graphs: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Result:
+    """Query results: their form, the serialised bytes, and whether the row cap cut them.
+
+    The bytes are already in the format the caller asked for (serialised where the query ran), so the
+    common path copies no data; `serialize()` converts natively when another format is wanted and
+    `rows()`/`boolean`/`triples()` give Python callers terms.
+    """
+
+    form: Literal["solutions", "boolean", "graph"]
+    format: Format
+    data: bytes
+    truncated: bool = False
+    variables: tuple[str, ...] = ()
+
+    @classmethod
+    def from_encoded(cls, enc: Encoded) -> Result:
+        return cls(enc.form, formats.BY_NAME[enc.format_name], enc.data, enc.truncated, enc.variables)
+
+    def serialize(self, fmt: Format) -> bytes:
+        """The results in `fmt`, converted by pyoxigraph's writers when needed."""
+        if fmt == self.format:
+            return self.data
+        if self.form == "graph":
+            if fmt.kind != "graph":
+                raise ValueError(f"a graph cannot be written as {fmt.media_type}")
+            return formats.serialize_graph(self.triples(), fmt)
+        if fmt.kind != "results":
+            raise ValueError(f"query results cannot be written as {fmt.media_type}")
+        return ox.parse_query_results(self.data, format=self.format.oxigraph).serialize(format=fmt.oxigraph)
+
+    def _parsed(self) -> Any:
+        fmt = self.format
+        if fmt is formats.CSV:  # pyoxigraph reads no CSV (it is lossy); TSV carries full terms
+            raise ValueError("CSV results cannot be read back; ask for JSON or TSV")
+        return ox.parse_query_results(self.data, format=fmt.oxigraph)
+
+    def rows(self) -> list[dict[str, Term]]:
+        """Solutions as dicts of variable name → term (unbound variables left out)."""
+        if self.form != "solutions":
+            raise ValueError(f"a {self.form} result has no rows")
+        return [{v: sol[v] for v in self.variables if sol[v] is not None} for sol in self._parsed()]
+
+    @property
+    def boolean(self) -> bool:
+        if self.form != "boolean":
+            raise ValueError(f"a {self.form} result is not a boolean")
+        return bool(self._parsed())
+
+    def triples(self) -> list[ox.Triple]:
+        if self.form != "graph":
+            raise ValueError(f"a {self.form} result has no triples")
+        return [q.triple for q in ox.parse(self.data, format=self.format.oxigraph)]
+
+
+class Store(Protocol):
+    """What the service needs from a store (STYLE.md), plus the row cap and reply formats."""
+
+    def query(
+        self,
+        sparql: str,
+        *,
+        bindings: Mapping[str, Term] | None = None,
+        dataset: Dataset | None = None,
+        timeout_s: float,
+        results_format: Format = formats.SPARQL_JSON,
+        graph_format: Format = formats.N_TRIPLES,
+        max_rows: int | None = None,
+    ) -> Result: ...
+
+    def triple_count(self) -> int: ...
+
+    def named_graphs(self, *, timeout_s: float) -> list[str]: ...
+
+    def close(self) -> None: ...
+
+
+_SYNTAX = re.compile(r"error at (\d+):(\d+)(?:-\d+:\d+)?:\s*(.*)", re.S)
+
+
+def syntax_message(raw: str) -> str:
+    """Turn Oxigraph's "error at 1:26: expected ..." into a sentence with line and column."""
+    m = _SYNTAX.search(raw)
+    if m:
+        return f"SPARQL syntax error at line {m.group(1)}, column {m.group(2)}: {m.group(3).strip()}"
+    return f"SPARQL syntax error: {raw.strip()}"
+
+
+class OxigraphStore:
+    """The embedded store: pyoxigraph in a pool of worker processes that can be killed on timeout.
+
+    pyoxigraph 0.5.13's `Store.query` can be neither cancelled nor given a time limit, and a thread
+    cannot be stopped in CPython, so each query runs in a worker process (`service.pool`).
+    """
+
+    def __init__(self, spec: StoreSpec, *, workers: int = 2) -> None:
+        self.spec = spec
+        self.pool = QueryPool(spec, size=workers)
+        self.pool.start()
+        self._count = self.pool.triple_count
+
+    def query(
+        self,
+        sparql: str,
+        *,
+        bindings: Mapping[str, Term] | None = None,
+        dataset: Dataset | None = None,
+        timeout_s: float,
+        results_format: Format = formats.SPARQL_JSON,
+        graph_format: Format = formats.N_TRIPLES,
+        max_rows: int | None = None,
+    ) -> Result:
+        request = (
+            "query",
+            sparql,
+            dict(bindings or {}),
+            None if dataset is None else (dataset.default_graphs, dataset.named_graphs),
+            results_format.name,
+            graph_format.name,
+            max_rows,
+        )
+        reply = self.pool.call(request, timeout_s)
+        if reply[0] == "ok":
+            return Result.from_encoded(reply[1])
+        _, kind, message = reply
+        if kind == "syntax":
+            raise BadQuery(syntax_message(message))
+        raise StoreError(f"the store could not run the query ({message})")
+
+    def triple_count(self) -> int:
+        return self._count
+
+    def named_graphs(self, *, timeout_s: float = 30.0) -> list[str]:
+        res = self.query("SELECT DISTINCT ?g WHERE { GRAPH ?g { } }", timeout_s=timeout_s)
+        return sorted(row["g"].value for row in res.rows() if isinstance(row.get("g"), ox.NamedNode))
+
+    def close(self) -> None:
+        self.pool.close()
+
+
+# --- remote store ------------------------------------------------------------------------------
+
+_IRI_AHEAD = re.compile(r'<[^<>"{}|^`\\\x00-\x20]*>')
+_WORD = re.compile(r"[A-Za-z_]+")
+
+
+def _group_start(sparql: str) -> int:
+    """Index just after the `{` that opens the query's WHERE group.
+
+    A small lexer (comments, strings and IRIs skipped) rather than a regex, so that braces or `#`
+    inside an IRI, a string or a comment cannot move the insertion point. For CONSTRUCT with a
+    template, the WHERE group is the first `{` after the template's matching `}`.
+
+    :raise ValueError: if the query has no group (it would not be valid SPARQL).
+    """
+    i, n = 0, len(sparql)
+    form: str | None = None
+    depth = 0
+    template_done = False
+    while i < n:
+        c = sparql[i]
+        if c == "#":
+            j = sparql.find("\n", i)
+            i = n if j < 0 else j + 1
+            continue
+        if c in "\"'":
+            quote = sparql[i : i + 3] if sparql[i : i + 3] in ('"""', "'''") else c
+            j = i + len(quote)
+            while j < n and not sparql.startswith(quote, j):
+                j += 2 if sparql[j] == "\\" else 1
+            i = j + len(quote)
+            continue
+        if c == "<":
+            m = _IRI_AHEAD.match(sparql, i)
+            if m:
+                i = m.end()
+                continue
+        if form is None and (c.isalpha()):
+            m = _WORD.match(sparql, i)
+            assert m is not None
+            word = m.group(0).upper()
+            if word in {"SELECT", "ASK", "CONSTRUCT", "DESCRIBE"}:
+                form = word
+            i = m.end()
+            continue
+        if c == "{":
+            if form == "CONSTRUCT" and not template_done:
+                depth += 1
+            else:
+                return i + 1
+        elif c == "}" and form == "CONSTRUCT" and not template_done:
+            depth -= 1
+            if depth == 0:
+                template_done = True
+        elif (
+            form == "CONSTRUCT"
+            and not template_done
+            and depth == 0
+            and c.isalpha()
+            and sparql[i : i + 5].upper() == "WHERE"
+        ):
+            template_done = True  # CONSTRUCT WHERE { ... }: the short form has no template
+            i += 5
+            continue
+        i += 1
+    raise ValueError("no WHERE group found in the query")
+
+
+def values_block(bindings: Mapping[str, Term]) -> str:
+    """A VALUES block whose terms are written by pyoxigraph (N-Triples syntax is valid SPARQL).
+
+    Terms are objects, never user text: a literal full of quotes, braces and `#` is escaped by
+    pyoxigraph's writer and stays one literal.
+    """
+    names = list(bindings)
+    for name in names:
+        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
+            raise ValueError(f"not a SPARQL variable name: {name!r}")
+    variables = " ".join(f"?{n}" for n in names)
+    row = " ".join(str(bindings[n]) for n in names)
+    return f" VALUES ({variables}) {{ ({row}) }} "
+
+
+def inject_values(sparql: str, bindings: Mapping[str, Term]) -> str:
+    """The query with `bindings` as a VALUES block at the start of its WHERE group.
+
+    At the start rather than after the query: a trailing VALUES is joined after grouping, so a
+    binding of a variable that is aggregated away would not restrict the groups.
+    """
+    if not bindings:
+        return sparql
+    at = _group_start(sparql)
+    return sparql[:at] + values_block(bindings) + sparql[at:]
+
+
+_ACCEPT = (
+    "application/sparql-results+json, application/n-triples;q=0.9, text/turtle;q=0.8, "
+    "application/sparql-results+xml;q=0.5, application/rdf+xml;q=0.5"
+)
+
+
+class RemoteStore:
+    """Any SPARQL 1.1 query endpoint, reached with SPARQLWrapper.
+
+    The endpoint's default graph should be the union of its named graphs (Oxigraph:
+    `--union-default-graph`; Fuseki: `tdb2:unionDefaultGraph true`), as in the embedded store.
+    Results are fetched in one format we can parse (SPARQL JSON; N-Triples or Turtle for graphs),
+    capped, and written by the same native writers as the embedded store, so both stores' replies
+    look the same.
+    """
+
+    def __init__(self, endpoint: str, *, agent: str = "kgqa (+https://w3id.org/kgqa)") -> None:
+        self.endpoint = endpoint
+        self.agent = agent
+        self._count: int | None = None
+
+    def _fetch(self, sparql: str, dataset: Dataset | None, timeout_s: float) -> tuple[bytes, str]:
+        from SPARQLWrapper import POST, URLENCODED, SPARQLWrapper
+        from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
+
+        sw = SPARQLWrapper(self.endpoint, agent=self.agent)
+        sw.setOnlyConneg(True)
+        sw.setMethod(POST)
+        sw.setRequestMethod(URLENCODED)
+        sw.setTimeout(max(1, int(timeout_s + 0.999)))
+        sw.setQuery(sparql)
+        sw.addCustomHttpHeader("Accept", _ACCEPT)
+        if dataset is not None:
+            for g in dataset.default_graphs:
+                sw.addDefaultGraph(g)
+            for g in dataset.named_graphs:
+                sw.addNamedGraph(g)
+        try:
+            response = sw.query().response
+            return response.read(), response.headers.get("Content-Type", "")
+        except TimeoutError as exc:
+            raise QueryTimeout(f"query exceeded the {timeout_s:g} s time limit") from exc
+        except urllib.error.URLError as exc:
+            if isinstance(exc.reason, TimeoutError | socket.timeout):
+                raise QueryTimeout(f"query exceeded the {timeout_s:g} s time limit") from exc
+            log.warning("remote endpoint %s failed: %s", self.endpoint, exc)
+            raise StoreError("the remote SPARQL endpoint could not be reached") from exc
+        except SPARQLWrapperException as exc:
+            log.warning("remote endpoint %s refused the query: %s", self.endpoint, exc)
+            if "QueryBadFormed" in type(exc).__name__:
+                raise BadQuery("the remote SPARQL endpoint rejected the query as malformed") from exc
+            raise StoreError("the remote SPARQL endpoint failed to answer the query") from exc
+
+    def query(
+        self,
+        sparql: str,
+        *,
+        bindings: Mapping[str, Term] | None = None,
+        dataset: Dataset | None = None,
+        timeout_s: float,
+        results_format: Format = formats.SPARQL_JSON,
+        graph_format: Format = formats.N_TRIPLES,
+        max_rows: int | None = None,
+    ) -> Result:
+        text = inject_values(sparql, bindings) if bindings else sparql
+        data, content_type = self._fetch(text, dataset, timeout_s)
+        media = content_type.split(";")[0].strip().lower()
+        if media in formats.ALIASES["results"] and media not in {"text/csv"}:
+            fmt = formats.ALIASES["results"][media]
+            parsed = ox.parse_query_results(data, format=fmt.oxigraph)
+        elif media in formats.ALIASES["graph"]:
+            fmt = formats.ALIASES["graph"][media]
+            parsed = (q.triple for q in ox.parse(data, format=fmt.oxigraph))
+        else:
+            raise StoreError(f"the remote SPARQL endpoint answered with an unexpected type {media!r}")
+        return Result.from_encoded(formats.encode(parsed, results_format, graph_format, max_rows))
+
+    def triple_count(self) -> int:
+        if self._count is None:
+            res = self.query("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }", timeout_s=60)
+            rows = res.rows()
+            self._count = int(rows[0]["n"].value) if rows else 0
+        return self._count
+
+    def named_graphs(self, *, timeout_s: float = 30.0) -> list[str]:
+        res = self.query("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }", timeout_s=timeout_s)
+        return sorted(row["g"].value for row in res.rows() if isinstance(row.get("g"), ox.NamedNode))
+
+    def close(self) -> None:
+        pass

@@ -1,0 +1,188 @@
+"""Shared fixtures: apps on the built graph and on a tiny test graph, and real server processes.
+
+Each fixture that starts processes (query workers, `kgqa serve`, `oxigraph serve`) binds loopback
+on a free port, waits until the thing answers, and stops it afterwards (Datasette's
+`ds_localhost_http_server` habit). Session scope keeps the suite fast: workers start once.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = Path(__file__).resolve().parent / "data"
+BIN = Path(sys.executable).parent
+MINI_DATA = DATA / "service" / "mini.trig"
+MINI_ONTOLOGY = DATA / "service" / "mini-ontology.ttl"
+MINI_QUERIES = DATA / "queries"
+
+BUILT = {"KGQA_WORKERS": 2}
+MINI = {
+    "KGQA_DATA_FILES": [str(MINI_DATA)],
+    "KGQA_ONTOLOGY": str(MINI_ONTOLOGY),
+    "KGQA_QUERIES_DIR": str(MINI_QUERIES),
+    "KGQA_MAX_ROWS": 5,
+    "KGQA_QUERY_TIMEOUT": 1.5,
+    "KGQA_WORKERS": 2,
+}
+# A query that cannot finish: a four-way cartesian product over every triple.
+ENDLESS = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_until_responds(url: str, timeout: float = 60.0, proc: subprocess.Popen | None = None) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            raise RuntimeError(f"process exited with {proc.returncode} before {url} answered")
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            time.sleep(0.1)
+    raise RuntimeError(f"{url} did not answer within {timeout} s")
+
+
+def stop(proc: subprocess.Popen) -> None:
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+@pytest.fixture(scope="session")
+def built_state():
+    """The state (store + registry) on the built graph, shared by the apps of the session."""
+    from service.config import open_state
+
+    state = open_state(BUILT)
+    yield state
+    state.close()
+
+
+@pytest.fixture(scope="session")
+def app(built_state):
+    from service import create_app
+
+    return create_app({"TESTING": True, **BUILT}, state=built_state)
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture(scope="session")
+def mini_state():
+    from service.config import open_state
+
+    state = open_state(MINI)
+    yield state
+    state.close()
+
+
+@pytest.fixture(scope="session")
+def mini_app(mini_state):
+    from service import create_app
+
+    return create_app({"TESTING": True, **MINI}, state=mini_state)
+
+
+@pytest.fixture
+def mini_client(mini_app):
+    return mini_app.test_client()
+
+
+@pytest.fixture(scope="session")
+def kgqa_server() -> Iterator[str]:
+    """`kgqa serve` (the console script, under waitress) on a free loopback port."""
+    port = free_port()
+    proc = subprocess.Popen(
+        [
+            str(BIN / "kgqa"),
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--threads",
+            "4",
+            "--workers",
+            "2",
+            "--timeout",
+            "3",
+        ],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_responds(base + "/healthz", proc=proc)
+        yield base
+    finally:
+        stop(proc)
+
+
+@pytest.fixture(scope="session")
+def oxigraph_endpoint(tmp_path_factory) -> Iterator[str]:
+    """A real `oxigraph serve` with the built graph pushed by `kgqa load --endpoint`."""
+    exe = BIN / "oxigraph"
+    if not exe.exists() and not shutil.which("oxigraph"):
+        pytest.skip("the oxigraph server (PyPI package `oxigraph`) is not installed")
+    port = free_port()
+    location = tmp_path_factory.mktemp("oxigraph")
+    proc = subprocess.Popen(
+        [
+            str(exe if exe.exists() else shutil.which("oxigraph")),
+            "serve",
+            "--location",
+            str(location),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--union-default-graph",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    endpoint = f"http://127.0.0.1:{port}/query"
+    try:
+        wait_until_responds(endpoint + "?query=ASK%7B%7D", proc=proc)
+        subprocess.run(
+            [str(BIN / "kgqa"), "load", "--endpoint", endpoint],
+            cwd=ROOT,
+            check=True,
+            capture_output=True,
+            env={**os.environ},
+        )
+        yield endpoint
+    finally:
+        stop(proc)
+
+
+@pytest.fixture(scope="session")
+def remote_state(oxigraph_endpoint):
+    from service.config import open_state
+
+    state = open_state({"KGQA_ENDPOINT": oxigraph_endpoint})
+    yield state
+    state.close()

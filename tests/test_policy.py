@@ -1,0 +1,182 @@
+"""Read-only and closed: updates, SERVICE and foreign graphs are refused and never executed.
+
+Proof, not just status codes: a loopback HTTP server counts every request it receives (it must see
+none), and a secret file on disk must never be opened by this process nor appear in any reply.
+"""
+
+from __future__ import annotations
+
+import http.server
+import sys
+import threading
+import urllib.parse
+from typing import ClassVar
+
+import pytest
+
+from service.errors import BadQuery, Forbidden, TooLarge
+from service.policy import check_dataset, check_query, mentions_service, oxigraph_syntax_error
+
+SECRET = "TOP-SECRET-7f3a"
+
+
+class _Counter(http.server.BaseHTTPRequestHandler):
+    hits: ClassVar[list[str]] = []
+
+    def _hit(self) -> None:
+        type(self).hits.append(self.path)
+        body = f'<http://x/s> <http://x/p> "{SECRET}" .\n'.encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/n-triples")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    do_GET = do_POST = _hit
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def trap():
+    """A loopback server that records every hit, and a secret N-Triples file."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Counter)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="module")
+def secret_file(tmp_path_factory):
+    path = tmp_path_factory.mktemp("secret") / "secret.nt"
+    path.write_text(f'<http://x/s> <http://x/p> "{SECRET}" .\n')
+    return path
+
+
+_opened: list[str] = []
+_watch: set[str] = set()
+
+
+def _audit(event: str, args: tuple) -> None:
+    if event == "open" and args and str(args[0]) in _watch:
+        _opened.append(str(args[0]))
+
+
+sys.addaudithook(_audit)  # cannot be removed; it only records opens of the watched secret file
+
+
+def refused_queries(url: str, file_url: str) -> list[str]:
+    return [
+        f"SELECT * WHERE {{ SERVICE <{url}/sparql> {{ ?s ?p ?o }} }}",
+        f"select * where {{ service silent <{url}/sparql> {{ ?s ?p ?o }} }}",
+        f"SELECT * WHERE {{ OPTIONAL {{ SeRvIcE <{url}/a> {{ ?s ?p ?o }} }} }}",
+        f"SELECT * WHERE {{ \\u0053ERVICE <{url}/b> {{ ?s ?p ?o }} }}",
+        f"SELECT * WHERE {{ SERV\\u0049CE <{url}/c> {{ ?s ?p ?o }} }}",
+        f"SELECT * WHERE {{ # comment\n SERVICE # another\n <{url}/d> {{ ?s ?p ?o }} }}",
+        f"PREFIX r: <{url}/> SELECT * WHERE {{ SERVICE r:e {{ ?s ?p ?o }} }}",
+        f"ASK {{ SERVICE <{url}/f> {{ ?s ?p ?o }} }}",
+        f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ SERVICE <{url}/g> {{ ?s ?p ?o }} }}",
+        f"SELECT * WHERE {{ ?s ?p ?o . FILTER EXISTS {{ SERVICE <{url}/h> {{ ?s ?p ?o }} }} }}",
+        f"LOAD <{url}/remote.nt>",
+        f"load <{file_url}>",
+        "INSERT DATA { <http://a> <http://b> <http://c> }",
+        "insert data { <http://a> <http://b> <http://c> }",
+        "DELETE WHERE { ?s ?p ?o }",
+        "PREFIX x: <http://x/> DELETE { ?s ?p ?o } INSERT { ?s ?p 1 } WHERE { ?s ?p ?o }",
+        "WITH <http://g> DELETE { ?s ?p ?o } WHERE { ?s ?p ?o }",
+        "CLEAR ALL",
+        "clear default",
+        "DROP GRAPH <http://g>",
+        "CREATE GRAPH <http://g>",
+        "COPY DEFAULT TO <http://g>",
+        "MOVE <http://a> TO <http://b>",
+        "ADD <http://a> TO <http://b>",
+        "\\u0049NSERT DATA { <http://a> <http://b> <http://c> }",
+        "# just a comment\nDROP ALL",
+        f"SELECT * FROM <{url}/remote.nt> WHERE {{ ?s ?p ?o }}",
+        f"SELECT * FROM NAMED <{url}/remote.nt> WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}",
+        f"SELECT * FROM <{file_url}> WHERE {{ ?s ?p ?o }}",
+        f"SELECT * FROM NAMED <{file_url}> WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}",
+    ]
+
+
+KNOWN = frozenset({"https://w3id.org/kgqa/graph/asserted"})
+
+
+def test_policy_refuses_everything_in_process(trap, secret_file):
+    _watch.add(str(secret_file))
+    hits = len(_Counter.hits)
+    for q in refused_queries(trap, secret_file.as_uri()):
+        with pytest.raises((Forbidden, BadQuery)):
+            check_dataset(check_query(q, max_bytes=10_000), [], [], KNOWN)
+    assert len(_Counter.hits) == hits
+    assert _opened == []
+
+
+def test_oxigraph_parse_oracle_never_evaluates(trap):
+    """The oracle relies on pyoxigraph parsing before it rejects contradictory options."""
+    hits = len(_Counter.hits)
+    assert oxigraph_syntax_error(f"ASK {{ SERVICE <{trap}/ask> {{ ?s ?p ?o }} }}") is None
+    assert oxigraph_syntax_error(f"SELECT * {{ SERVICE <{trap}/sel> {{ ?s ?p ?o }} }}") is None
+    assert "1:" in oxigraph_syntax_error("SELECT ?x WHERE { ?x ?p }")
+    assert len(_Counter.hits) == hits
+
+
+@pytest.mark.parametrize("method", ["get", "form", "direct"])
+def test_http_refusals_never_reach_anything(client, trap, secret_file, method):
+    _watch.add(str(secret_file))
+    hits = len(_Counter.hits)
+    for q in refused_queries(trap, secret_file.as_uri()):
+        if method == "get":
+            r = client.get("/sparql", query_string={"query": q})
+        elif method == "form":
+            r = client.post("/sparql", data={"query": q})
+        else:
+            r = client.post("/sparql", data=q.encode(), content_type="application/sparql-query")
+        assert r.status_code in (400, 403), (q, r.status_code)
+        assert SECRET not in r.get_data(as_text=True)
+        assert r.is_json and r.get_json()["status"] == r.status_code
+    assert len(_Counter.hits) == hits
+    assert _opened == []
+
+
+def test_update_protocol_forms_refused(client, trap):
+    hits = len(_Counter.hits)
+    r = client.post("/sparql", data={"update": f"LOAD <{trap}/x>"})
+    assert r.status_code == 403 and "read-only" in r.get_json()["error"]
+    r = client.get("/sparql", query_string={"update": "DROP ALL"})
+    assert r.status_code == 403
+    r = client.post("/sparql", data=b"DROP ALL", content_type="application/sparql-update")
+    assert r.status_code == 403
+    assert len(_Counter.hits) == hits
+
+
+def test_dataset_parameters_must_name_stored_graphs(client, trap, secret_file):
+    q = "SELECT * WHERE { ?s ?p ?o } LIMIT 1"
+    for params in ({"default-graph-uri": f"{trap}/g"}, {"named-graph-uri": secret_file.as_uri()}):
+        r = client.get("/sparql", query_string={"query": q, **params})
+        assert r.status_code == 403
+        assert "not a graph in this store" in r.get_json()["error"]
+    assert not any(urllib.parse.urlsplit(h).path == "/g" for h in _Counter.hits)
+
+
+def test_allowed_queries_pass():
+    ok = check_query("PREFIX ex: <http://x/> SELECT ?service WHERE { ?service ex:SERVICE 'SERVICE' }", max_bytes=1000)
+    assert ok.form == "SELECT"
+    checked = check_query("SELECT * FROM <https://w3id.org/kgqa/graph/asserted> WHERE { ?s ?p ?o }", max_bytes=1000)
+    ds = check_dataset(checked, [], [], KNOWN)
+    assert ds is not None and ds.default_graphs == ("https://w3id.org/kgqa/graph/asserted",)
+    assert check_dataset(check_query("ASK {}", max_bytes=100), [], [], KNOWN) is None
+    assert not mentions_service('SELECT * { ?s ?p "SERVICE <x> {}" } # SERVICE')
+
+
+def test_limits_and_syntax_messages():
+    with pytest.raises(TooLarge):
+        check_query("SELECT * WHERE { ?s ?p ?o } #" + "x" * 200, max_bytes=100)
+    with pytest.raises(BadQuery, match="missing query"):
+        check_query("   ", max_bytes=100)
+    with pytest.raises(BadQuery, match=r"SPARQL syntax error at line 2, column \d+"):
+        check_query("SELECT *\nWHERE { ?s ?p }", max_bytes=100)

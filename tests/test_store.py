@@ -1,0 +1,171 @@
+"""One contract suite for the store interface, run on the embedded store and on a real `oxigraph serve`.
+
+Plus what only the embedded store has: worker processes that are killed on timeout and replaced,
+on-disk stores opened read-only by several workers, and `kgqa load --store` idempotency.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import pyoxigraph as ox
+import pytest
+
+from service import formats
+from service.errors import BadQuery, QueryTimeout
+from service.pool import StoreSpec
+from service.store import Dataset, OxigraphStore, inject_values
+from tests.conftest import ENDLESS, MINI_DATA, MINI_ONTOLOGY
+
+KGR = "https://w3id.org/kgqa/resource/"
+ASSERTED = "https://w3id.org/kgqa/graph/asserted"
+ONTOLOGY = "https://w3id.org/kgqa/graph/ontology"
+
+
+@pytest.fixture(params=["embedded", pytest.param("remote", marks=pytest.mark.server)])
+def store(request):
+    state = request.getfixturevalue("built_state" if request.param == "embedded" else "remote_state")
+    return state.store
+
+
+def test_select_rows_and_formats(store):
+    q = f"SELECT ?l WHERE {{ <{KGR}MiniMax> <http://www.w3.org/2000/01/rdf-schema#label> ?l }}"
+    res = store.query(q, timeout_s=10)
+    assert res.form == "solutions" and res.variables == ("l",) and not res.truncated
+    assert res.rows() == [{"l": ox.Literal("MiniMax", language="en")}]
+    for fmt in formats.RESULT_FORMATS:
+        assert b"MiniMax" in res.serialize(fmt)
+    tsv = store.query(q, timeout_s=10, results_format=formats.TSV)
+    assert tsv.format is formats.TSV and tsv.rows() == res.rows()
+
+
+def test_ask_and_construct(store):
+    assert store.query("ASK { ?s ?p ?o }", timeout_s=10).boolean is True
+    res = store.query(
+        f"CONSTRUCT {{ <{KGR}MiniMax> ?p ?o }} WHERE {{ <{KGR}MiniMax> ?p ?o }}",
+        timeout_s=10,
+        graph_format=formats.TURTLE,
+    )
+    assert res.form == "graph" and len(res.triples()) > 3
+    assert ox.NamedNode(KGR + "MiniMax") in {t.subject for t in res.triples()}
+    assert b"<rdf:RDF" in res.serialize(formats.RDF_XML)
+
+
+def test_bindings_are_terms(store):
+    nasty = ox.Literal('x" } UNION { ?s ?p ?o } # \\u0022', language="en")
+    res = store.query("SELECT ?v WHERE { }", bindings={"v": nasty}, timeout_s=10)
+    assert res.rows() == [{"v": nasty}]
+    res = store.query(
+        "SELECT ?e ?l WHERE { ?e <http://www.w3.org/2000/01/rdf-schema#label> ?l }",
+        bindings={"e": ox.NamedNode(KGR + "MiniMax")},
+        timeout_s=10,
+    )
+    assert [r["l"].value for r in res.rows()] == ["MiniMax"]
+
+
+def test_dataset_restricts_graphs(store):
+    q = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+    total = int(store.query(q, timeout_s=10).rows()[0]["n"].value)
+    onto = int(store.query(q, dataset=Dataset((ONTOLOGY,), ()), timeout_s=10).rows()[0]["n"].value)
+    assert 0 < onto < total
+    assert int(store.query(q, dataset=Dataset((), (ONTOLOGY,)), timeout_s=10).rows()[0]["n"].value) == 0
+
+
+def test_row_cap(store):
+    res = store.query("SELECT ?s WHERE { ?s ?p ?o }", timeout_s=10, max_rows=7)
+    assert res.truncated and len(res.rows()) == 7
+    res = store.query("CONSTRUCT WHERE { ?s ?p ?o }", timeout_s=10, max_rows=7)
+    assert res.truncated and len(res.triples()) == 7
+
+
+def test_counts_and_graphs(store):
+    assert store.triple_count() > 1000
+    assert {ASSERTED, ONTOLOGY} <= set(store.named_graphs(timeout_s=10))
+
+
+def test_syntax_error(built_state):
+    with pytest.raises(BadQuery, match=r"line 1, column \d+"):
+        built_state.store.query("SELECT ?x WHERE { ?x }", timeout_s=5)
+
+
+# --- embedded only ---------------------------------------------------------------------------
+
+
+def test_timeout_kills_the_worker_and_others_keep_serving(mini_state):
+    store = mini_state.store
+    before = set(store.pool.pids())
+    errors: list[Exception] = []
+
+    def slow() -> None:
+        try:
+            store.query(ENDLESS, timeout_s=1.5)
+        except Exception as exc:
+            errors.append(exc)
+
+    t = threading.Thread(target=slow)
+    t.start()
+    # While one worker is stuck, the other answers.
+    for _ in range(5):
+        assert store.query("ASK { ?s ?p ?o }", timeout_s=5).boolean
+    t.join()
+    assert len(errors) == 1 and isinstance(errors[0], QueryTimeout)
+    assert "1.5 s time limit" in errors[0].message
+    # The stuck worker is gone and a replacement serves.
+    assert store.query("ASK { ?s ?p ?o }", timeout_s=30).boolean
+    assert set(store.pool.pids()) != before
+
+
+def test_on_disk_store_read_only_in_several_workers(tmp_path):
+    from service.cli import load_into_store
+
+    pairs = [(MINI_DATA, None), (MINI_ONTOLOGY, ONTOLOGY)]
+    log = []
+
+    class Out:
+        def write(self, s):
+            log.append(s)
+
+        def flush(self):
+            pass
+
+    first = load_into_store(pairs, str(tmp_path / "db"), out=Out())
+    load_into_store(pairs, str(tmp_path / "db"), out=Out())  # twice: still one copy
+    assert any("loaded" in line for line in log)
+    disk = OxigraphStore(StoreSpec(path=str(tmp_path / "db")), workers=2)
+    try:
+        assert disk.triple_count() == first
+        q = "SELECT (COUNT(*) AS ?n) WHERE { ?a <http://www.w3.org/2002/07/owl#annotatedSource> ?s }"
+        assert int(disk.query(q, timeout_s=10).rows()[0]["n"].value) == 1
+        results = []
+        threads = [
+            threading.Thread(target=lambda: results.append(disk.query("ASK { ?s ?p ?o }", timeout_s=10)))
+            for _ in range(4)
+        ]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert all(r.boolean for r in results) and len(results) == 4
+    finally:
+        disk.close()
+
+
+def test_missing_data_file_is_a_clear_error():
+    with pytest.raises(RuntimeError, match="could not open the store"):
+        OxigraphStore(StoreSpec(files=(("/nonexistent/x.trig", None),)), workers=1)
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("SELECT ?x WHERE { ?x ?p ?o }", "SELECT ?x WHERE { VALUES"),
+        ("PREFIX a: <http://x/a#> SELECT * # { comment\n { ?x ?p '{' }", "SELECT * # { comment\n { VALUES"),
+        ("CONSTRUCT { ?x ?p ?o } WHERE { ?x ?p ?o }", "WHERE { VALUES"),
+        ("CONSTRUCT WHERE { ?x ?p ?o }", "CONSTRUCT WHERE { VALUES"),
+        ("ASK { ?x ?p ?o }", "ASK { VALUES"),
+        ('SELECT ?x WHERE { ?x ?p """a { b""" }', "SELECT ?x WHERE { VALUES"),
+    ],
+)
+def test_inject_values_finds_the_where_group(query, expected):
+    out = inject_values(query, {"x": ox.NamedNode("http://x/1")})
+    assert expected in out and "VALUES (?x) { (<http://x/1>) }" in out
