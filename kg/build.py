@@ -308,6 +308,7 @@ def build(paths: Paths, out: Path | None = None, quiet: bool = False) -> BuildRe
     for s in asserted.subjects(RDF.type, KGQA.Unicorn):
         held_back.add((s, RDF.type, KGQA.Unicorn))
     result = progress.run("reasoning with HermiT (owlready2)", lambda: infer(ontology, asserted, held_back))
+    inferred = mark_rederived(result.inferred, result.rederived)
 
     def write() -> dict[str, object]:
         target_parent = (out or paths.dist).parent
@@ -315,7 +316,7 @@ def build(paths: Paths, out: Path | None = None, quiet: bool = False) -> BuildRe
         staging = Path(tempfile.mkdtemp(prefix=".dist-", dir=target_parent))
         staging.chmod(0o755)  # mkdtemp makes it private; kg/dist is for everyone to read
         try:
-            stats = write_dist(staging, asserted, result.inferred, paths.ontology)
+            stats = write_dist(staging, asserted, inferred, paths.ontology)
             install(staging, out or paths.dist)
         finally:
             if staging.exists():
@@ -324,6 +325,39 @@ def build(paths: Paths, out: Path | None = None, quiet: bool = False) -> BuildRe
 
     report.stats = progress.run(f"writing {out or paths.dist}", write)
     return report
+
+
+REASONING_RUN = RES["reasoning-hermit"]
+
+
+def mark_rederived(inferred: Graph, rederived: frozenset[tuple]) -> Graph:
+    """The inferred graph plus an axiom annotation on each asserted fact the reasoner re-derived.
+
+    Such a triple stays in the asserted graph only (so that a union of the two graphs has no
+    duplicates); the annotation ``kgqa:entailedBy`` says the reasoner reaches it on its own,
+    as it does for MiniMax and Moonshot AI being unicorns, from their valuations.
+    """
+    import hashlib
+
+    from rdflib import BNode, Literal
+    from rdflib.namespace import RDFS
+
+    out = Graph()
+    for triple in inferred:
+        out.add(triple)
+    if not rederived:
+        return out
+    out.add((REASONING_RUN, RDF.type, OWL.NamedIndividual))
+    out.add((REASONING_RUN, RDF.type, KGQA.ReasoningActivity))
+    out.add((REASONING_RUN, RDFS.label, Literal("HermiT run of kgqa build (via owlready2)", lang="en")))
+    for s, p, o in sorted(rederived):
+        axiom = BNode("ent" + hashlib.sha1(f"{s}|{p}|{o}".encode()).hexdigest()[:16])
+        out.add((axiom, RDF.type, OWL.Axiom))
+        out.add((axiom, OWL.annotatedSource, s))
+        out.add((axiom, OWL.annotatedProperty, p))
+        out.add((axiom, OWL.annotatedTarget, o))
+        out.add((axiom, KGQA.entailedBy, REASONING_RUN))
+    return out
 
 
 def stale_files(paths: Paths) -> list[str]:

@@ -33,8 +33,9 @@ class ReasoningError(Exception):
 
 @dataclass(frozen=True)
 class ReasonerResult:
-    inferred: Graph
+    inferred: Graph  # new triples only: never one that is also asserted
     seconds: float
+    rederived: frozenset[tuple] = frozenset()  # held-back asserted triples the reasoner derived again
 
 
 def _ntriples_without_imports(*graphs: Graph) -> bytes:
@@ -135,7 +136,9 @@ def infer(ontology: Graph, asserted: Graph, held_back: Graph | None = None) -> R
 
     ``held_back`` triples are left out of the reasoner's input and then count as asserted:
     the article's own statement that the five companies are unicorns would otherwise hide
-    that HermiT derives it from the valuations for MiniMax and Moonshot AI.
+    that HermiT derives it from the valuations for MiniMax and Moonshot AI. Those it derives
+    again are reported in ``rederived`` rather than repeated in ``inferred`` (a triple in both
+    named graphs would come back twice from a store's union default graph).
     """
     reasoner_input = asserted
     if held_back is not None and len(held_back):
@@ -165,6 +168,7 @@ def infer(ontology: Graph, asserted: Graph, held_back: Graph | None = None) -> R
         everything.add(triple)
     closure = rdfs_closure(ontology, everything)
     inferred = Graph()
+    rederived: set[tuple] = set()
     for triple in list(result.inferred) + list(closure):
         s, p, o = triple
         if isinstance(s, BNode) or (p == RDF.type and o in (OWL.Thing, OWL.NamedIndividual)):
@@ -176,7 +180,9 @@ def infer(ontology: Graph, asserted: Graph, held_back: Graph | None = None) -> R
         if triple in reasoner_input:
             continue
         # Held-back facts that HermiT re-derives are genuine inferences: keep them.
-        if triple in asserted and (held_back is None or triple not in held_back):
+        if triple in asserted:
+            if held_back is not None and triple in held_back:
+                rederived.add(triple)
             continue
         inferred.add(triple)
-    return ReasonerResult(inferred, result.seconds)
+    return ReasonerResult(inferred, result.seconds, frozenset(rederived))
