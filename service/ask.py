@@ -424,6 +424,9 @@ def _blueprint():
     from service.errors import BadQuery
 
     blueprint = Blueprint("ask", __name__)
+    # Build the entity index when the app is made, not on the first question: it also gives
+    # /api/queries its fuzzy name resolver from the start.
+    blueprint.record_once(lambda setup: asker_for(setup.app.extensions["kgqa"]))
 
     @blueprint.route("/api/ask", methods=["GET", "POST"])
     def ask():
