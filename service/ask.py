@@ -358,22 +358,6 @@ def answer_question(question: str, asker: Asker) -> dict[str, Any]:
 
 # --- wiring to the service's store and registry -----------------------------------------------
 
-def _cell(term: Any) -> dict[str, str]:
-    """A pyoxigraph term as a SPARQL JSON results cell."""
-    import pyoxigraph as ox
-
-    if isinstance(term, ox.NamedNode):
-        return {"type": "uri", "value": term.value}
-    if isinstance(term, ox.Literal):
-        cell = {"type": "literal", "value": term.value}
-        if term.language:
-            cell["xml:lang"] = term.language
-        else:
-            cell["datatype"] = term.datatype.value
-        return cell
-    return {"type": "bnode", "value": str(term)}
-
-
 def state_runner(state: Any) -> Runner:
     """Run canned queries by name on the service's store, through the same path as /api/queries.
 
@@ -383,6 +367,7 @@ def state_runner(state: Any) -> Runner:
     """
     import pyoxigraph as ox
 
+    from service.formats import term_to_sparql_json
     from service.queries import run_sparql
     from service.store import inject_values
 
@@ -393,7 +378,7 @@ def state_runner(state: Any) -> Runner:
         terms = {k: ox.Literal(format(v, "f"), datatype=decimal) if isinstance(v, Decimal) else ox.NamedNode(v)
                  for k, v in bindings.items()}
         _, result = run_sparql(state, canned.sparql, bindings=terms)
-        rows = [{k: _cell(t) for k, t in row.items()} for row in result.rows()]
+        rows = [{k: term_to_sparql_json(t) for k, t in row.items()} for row in result.rows()]
         return QueryRun(inject_values(canned.sparql, terms), rows)
 
     return run

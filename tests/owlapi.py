@@ -24,7 +24,9 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
+
+from ci import skip_or_fail
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
@@ -134,15 +136,9 @@ def require() -> None:
     """
     problems = missing()
     if problems:
-        _skip_or_fail(f"OWL API check unavailable: {'; '.join(problems)}; {INSTALL_HINT}")
+        skip_or_fail(f"OWL API check unavailable: {'; '.join(problems)}; {INSTALL_HINT}")
 
 
-def _skip_or_fail(reason: str) -> NoReturn:
-    import pytest
-
-    if os.environ.get("CI"):
-        pytest.fail(f"{reason} (CI is set: refusing to skip)", pytrace=False)
-    pytest.skip(reason)
 
 
 def cache_root() -> Path:

@@ -37,8 +37,8 @@ import xml.etree.ElementTree as ET
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import NoReturn
 
+from ci import skip_or_fail
 from rdflib import OWL, RDF, RDFS, Graph, URIRef
 
 CATALOG_NAME = "catalog-v001.xml"
@@ -93,15 +93,9 @@ def require() -> None:
     """Skip the calling test when HermiT cannot run, but fail when $CI is set (CI must not skip)."""
     problems = missing()
     if problems:
-        _skip_or_fail(f"HermiT unavailable: {'; '.join(problems)}; run scripts/system-deps.sh as root")
+        skip_or_fail(f"HermiT unavailable: {'; '.join(problems)}; run scripts/system-deps.sh as root")
 
 
-def _skip_or_fail(reason: str) -> NoReturn:
-    import pytest
-
-    if os.environ.get("CI"):
-        pytest.fail(f"{reason} (CI is set: refusing to skip)", pytrace=False)
-    pytest.skip(reason)
 
 
 # ---- loading, imports through the catalog --------------------------------------------------
