@@ -146,6 +146,12 @@ class Asker:
         explanation = f"{reading.why}: {', '.join(a['label'] for a in answers)}" if answers else ""
         if not answers and reading.query == "round-lead":
             explanation = "The graph records no lead investor for that round: the article does not say who led it."
+            investors = self.run("round-investors", reading.bindings).rows
+            if investors:
+                parts = sorted({f"{value(r, 'answerLabel')}"
+                                + (f" ({value(r, 'qualifierLabel')})" if value(r, "qualifierLabel") else "")
+                                for r in investors})
+                explanation += f" Investors recorded in it: {', '.join(parts)}."
         return answers, rows, explanation
 
     def _organizations(self, reading: Reading, rows: list[Row]):
