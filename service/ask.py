@@ -220,11 +220,7 @@ class Asker:
         return self._group(rows), rows, reading.why
 
     def _count(self, reading: Reading, rows: list[Row]):
-        if reading.query == "portfolio":
-            answers, rows, _ = self._entities(reading, rows)
-            names = ", ".join(a["label"] for a in answers)
-            return ([{"label": f"{len(answers)} companies", "value": len(answers), "iri": None, "altLabels": []}],
-                    rows, f"{reading.why}: {len(answers)} ({names})")
+        """How many: the query's own COUNT where it has one, else the distinct answers counted."""
         if reading.query == "portfolio-size":
             count = _number(value(rows[0], "value")) if rows else 0
             if not count:
@@ -232,16 +228,26 @@ class Asker:
             portfolio = self.run("portfolio", {"investor": reading.bindings["investor"]}).rows
             return ([{"label": f"{count} companies", "value": count, "iri": None, "altLabels": []}], portfolio,
                     f"{reading.why}: {count}")
-        answers = self._group(rows)
-        return ([{"label": f"{len(answers)} unicorns", "value": len(answers), "iri": None, "altLabels": []}],
-                rows, f"{reading.why}: {', '.join(a['label'] for a in answers)}")
+        answers, rows, _ = self._entities(reading, rows)
+        if not answers:
+            return [], rows, ""
+        noun = reading.focus.get("noun", "companies" if reading.query == "portfolio" else "")
+        names = ", ".join(a["label"] for a in answers)
+        return ([{"label": f"{len(answers)} {noun}".strip(), "value": len(answers), "iri": None, "altLabels": []}],
+                rows, f"{reading.why}: {len(answers)} ({names})")
 
     def _contains(self, reading: Reading, rows: list[Row]):
-        """Yes/no: is the entity in focus among the query's answers?"""
-        if not rows:
+        """Yes/no: is the entity in focus among the query's answers?
+
+        "No" only when the graph records answers and the entity is not among them (the article
+        names who did); with no answers at all the graph cannot tell, so the reply is unknown.
+        """
+        answers, rows, _ = self._entities(reading, rows)
+        if not answers:
             return [], rows, ""
         mine = [r for r in rows if value(r, "answer") == reading.focus["iri"]]
-        return [self._boolean(bool(mine))], mine or rows, reading.why
+        names = ", ".join(a["label"] for a in answers)
+        return [self._boolean(bool(mine))], mine or rows, f"{reading.why}: the graph records {names}"
 
     def _higher(self, reading: Reading, rows: list[Row]):
         found = {value(r, "answer") for r in rows if value(r, "value") is not None}

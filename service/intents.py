@@ -91,6 +91,7 @@ class Parsed:
     text: str  # normalised, with cue translation
     slotted: str  # mentions replaced by their kind
     mentions: list[Mention]
+    index: dict = field(default_factory=dict, repr=False)  # the linker's names, for implied terms
 
     def of(self, *kinds: str) -> list[Mention]:
         seen: list[Mention] = []
@@ -101,6 +102,12 @@ class Parsed:
 
     def has(self, pattern: str) -> bool:
         return re.search(pattern, self.slotted) is not None
+
+    def linker_terms(self, local_name: str) -> list[Mention]:
+        """A controlled term implied by a cue word rather than named ("cloud" -> cloud provider)."""
+        iri = "https://w3id.org/kgqa/ontology#" + local_name
+        target = next((t for ts in self.index.values() for t in ts if t.iri == iri), None)
+        return [Mention(0, 0, local_name, target, 100.0)] if target else []
 
 
 def _slot(mention: Mention) -> str:
@@ -137,7 +144,7 @@ def prepare(question: str, linker: Linker) -> Parsed:
         else:
             slotted_words.append(words[index])
             index += 1
-    return Parsed(question, " ".join(words), " ".join(slotted_words), mentions)
+    return Parsed(question, " ".join(words), " ".join(slotted_words), mentions, linker.names)
 
 
 def parse_amount(text: str) -> Decimal | None:
@@ -178,11 +185,36 @@ def excluded_mentions(parsed: Parsed) -> set[str]:
     return out
 
 
+_YES_NO = r"^(is|was|are|were|does|did|do|has|have|had|can)\b"
+_COUNT = r"\bhow many\b|\bnumber of\b"
+
+
 def understand(parsed: Parsed) -> Reading | NotUnderstood:
-    """The canned query for the question, or why none fits."""
+    """The canned query for the question, or why none fits.
+
+    Two shapes apply to any kind whose answers are entities: "how many ...?" counts them, and a
+    yes/no question naming one more entity ("Did Tencent invest in MiniMax?") asks whether it
+    is among them.
+    """
     reading = _understand(parsed)
-    if isinstance(reading, Reading) and reading.answer == "entities" and (excluded := excluded_mentions(parsed)):
+    if not isinstance(reading, Reading) or reading.answer != "entities":
+        return reading
+    if excluded := excluded_mentions(parsed):
         reading.focus["exclude"] = " ".join(sorted(excluded))
+    bound = {str(v) for v in reading.bindings.values()}
+    others = [m for m in parsed.mentions
+              if m.iri not in bound and not m.target.kinds & {"RoundType", "Role", "RelationshipKind"}]
+    if re.match(_YES_NO, parsed.slotted):
+        if not others:
+            # "Did Huawei invest in MiniMax?": the subject of the yes/no is not in the graph.
+            return NotUnderstood("the question asks yes or no about something the graph does not know")
+        reading.answer = "contains"
+        reading.focus["iri"] = others[0].iri
+        reading.why = f"{reading.why} — is {others[0].target.label} among them?"
+    elif parsed.has(_COUNT):
+        reading.answer = "count"
+        words = re.search(r"\bhow many ([a-z]+)", parsed.slotted)
+        reading.focus.setdefault("noun", words.group(1) if words else "")
     return reading
 
 
@@ -283,12 +315,13 @@ def _understand(parsed: Parsed) -> Reading | NotUnderstood:
     amount = parse_amount(parsed.question)
     if amount is not None and not orgs and has(r"\b(valued|valuation|worth)\b"):
         return Reading("valued-above", {"amount": amount}, "entities", why=f"valued at {amount:,} or more")
-    if has(r"\b(valuation|valued|worth|value)\b") and orgs:
+    if has(r"\b(valuation|valued|worth|value|valuable)\b") and orgs:
         return Reading("valuation", {"company": orgs[0].iri}, "money", why=f"valuation of {orgs[0].target.label}")
 
     # --- rounds: amount, date, type --------------------------------------------------------------
-    if has(r"\bhow much\b") and orgs and has(r"\b(raise|raised|raising|get|got|secure|secured|funding|money|"
-                                              r"financing|round|collect|collected)\b"):
+    if orgs and (has(r"\bhow much\b") and has(r"\b(raise|raised|raising|get|got|secure|secured|funding|money|"
+                                                r"financing|round|collect|collected)\b")
+                 or has(r"\b(size|amount|how big|how large)\b") and (rtypes or has(r"\b(round|financing|funding)\b"))):
         return Reading("round-amount", {"startup": orgs[0].iri, **round_filter()}, "money",
                        why=f"money raised by {orgs[0].target.label}")
     when = has(r"^when\b|\bwhat date\b|\bwhich month\b|\bin which month\b|\bwhen did\b|\bdate of\b")
@@ -307,6 +340,8 @@ def _understand(parsed: Parsed) -> Reading | NotUnderstood:
                        why=f"type of {orgs[0].target.label}'s round")
 
     # --- strategic relationships ------------------------------------------------------------------
+    if not relkinds and orgs and has(r"\bcloud\b"):
+        relkinds = [m for m in parsed.linker_terms("ExclusiveCloudProvision")]
     if relkinds and orgs:
         company = startup_first(orgs)[0]
         return Reading("strategic-relationships", {"company": company.iri, "kind": relkinds[0].iri}, "entities",
@@ -371,8 +406,9 @@ def _understand(parsed: Parsed) -> Reading | NotUnderstood:
         return Reading("claims", {"statedBy": orgs[0].iri}, "claims", why=f"what {orgs[0].target.label} said")
 
     # --- backers ---------------------------------------------------------------------------------------
-    if orgs and has(r"\b(behind|backs|backer|backers|backing|supports?|supporters?|supported|giants?)\b") \
-            and not has(r"\b(which|what) (companies|startups|firms|ones)\b"):
+    if orgs and has(r"\b(behind|backs|backed|backer|backers|backing|supports?|supporters?|supported|giants?)\b") \
+            and not has(r"\b(which|what|how many) ([a-z]+ ){0,2}(companies|startups|firms|ones|businesses|company|"
+                        r"startup|unicorns)\b"):
         company = startup_first(orgs)[0]
         return Reading("backers", {"company": company.iri}, "entities", why=f"who stands behind {company.target.label}")
 
@@ -388,6 +424,7 @@ def _understand(parsed: Parsed) -> Reading | NotUnderstood:
         org = orgs[0]
         count = has(r"\bhow many\b|\bnumber of\b|\bcount\b")
         object_of_invest = has(r"\b(in|into|to) ORG\b") or has(r"\bORG (investors?|backers?|funders?)\b") \
+            or has(r"\bhow many (investors|backers|funders|shareholders)\b") \
             or has(r"\binvestors? (of|in) ORG\b")
         asks_companies = has(r"\b(which|what|how many) ([a-z]+ ){0,2}(companies|startups|firms|ones|businesses|"
                              r"company|startup|firm|unicorns)\b")
