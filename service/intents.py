@@ -319,9 +319,10 @@ def _understand(parsed: Parsed) -> Reading | NotUnderstood:
         return Reading("valuation", {"company": orgs[0].iri}, "money", why=f"valuation of {orgs[0].target.label}")
 
     # --- rounds: amount, date, type --------------------------------------------------------------
-    if orgs and (has(r"\bhow much\b") and has(r"\b(raise|raised|raising|get|got|secure|secured|funding|money|"
-                                                r"financing|round|collect|collected)\b")
-                 or has(r"\b(size|amount|how big|how large)\b") and (rtypes or has(r"\b(round|financing|funding)\b"))):
+    how_much_raised = has(r"\bhow much\b") and has(r"\b(raise|raised|raising|get|got|secure|secured|funding|"
+                                                    r"money|financing|round|collect|collected)\b")
+    size_of_round = has(r"\b(size|amount|how big|how large)\b") and (rtypes or has(r"\b(round|financing|funding)\b"))
+    if orgs and (how_much_raised or size_of_round):
         return Reading("round-amount", {"startup": orgs[0].iri, **round_filter()}, "money",
                        why=f"money raised by {orgs[0].target.label}")
     when = has(r"^when\b|\bwhat date\b|\bwhich month\b|\bin which month\b|\bwhen did\b|\bdate of\b")
