@@ -41,6 +41,7 @@ test-fast: venv
 lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/python scripts/audit_deps.py
 
 bench: venv
 	$(BIN)/python -m bench

@@ -42,8 +42,15 @@ ROOT = Path(__file__).resolve().parent.parent
 GRAPH_ASSERTED = URIRef("https://w3id.org/kgqa/graph/asserted")
 GRAPH_INFERRED = URIRef("https://w3id.org/kgqa/graph/inferred")
 ONTOLOGY_IRI = "https://w3id.org/kgqa/ontology"
-OUTPUT_FILES = ("kgqa-kg.ttl", "kgqa-kg.owl", "kgqa-kg.jsonld", "kgqa-kg.trig", "kgqa.ttl",
-                "catalog-v001.xml", "stats.json")
+OUTPUT_FILES = (
+    "kgqa-kg.ttl",
+    "kgqa-kg.owl",
+    "kgqa-kg.jsonld",
+    "kgqa-kg.trig",
+    "kgqa.ttl",
+    "catalog-v001.xml",
+    "stats.json",
+)
 
 T = TypeVar("T")
 
@@ -65,8 +72,13 @@ class Paths:
     @classmethod
     def under(cls, root: Path) -> Paths:
         """The same layout under another project root (a copy, a test fixture)."""
-        return cls(root / "ontology" / "kgqa.ttl", root / "ontology" / "shapes.ttl",
-                   root / "kg" / "sources", root / "kg" / "facts", root / "kg" / "dist")
+        return cls(
+            root / "ontology" / "kgqa.ttl",
+            root / "ontology" / "shapes.ttl",
+            root / "kg" / "sources",
+            root / "kg" / "facts",
+            root / "kg" / "dist",
+        )
 
 
 @dataclass
@@ -101,12 +113,19 @@ class _Progress:
 
 # --- serialisation ---------------------------------------------------------------------
 
+
 def _sorted_graph(*graphs: Graph) -> Graph:
     """A graph holding the triples in sorted order, so every serialiser sees one order."""
     out = Graph()
-    for prefix, ns in (("kgqa", KGQA), ("kgr", RES), ("owl", OWL),
-                       ("prov", "http://www.w3.org/ns/prov#"), ("skos", "http://www.w3.org/2004/02/skos/core#"),
-                       ("org", "http://www.w3.org/ns/org#"), ("schema", "https://schema.org/")):
+    for prefix, ns in (
+        ("kgqa", KGQA),
+        ("kgr", RES),
+        ("owl", OWL),
+        ("prov", "http://www.w3.org/ns/prov#"),
+        ("skos", "http://www.w3.org/2004/02/skos/core#"),
+        ("org", "http://www.w3.org/ns/org#"),
+        ("schema", "https://schema.org/"),
+    ):
         out.bind(prefix, ns, override=True)
     triples = {t for g in graphs for t in g}
     for triple in sorted(triples, key=lambda t: (t[0].n3(), t[1].n3(), t[2].n3())):
@@ -206,13 +225,14 @@ def statistics(asserted: Graph, inferred: Graph) -> dict[str, object]:
     per_class: Counter[str] = Counter()
     for s, o in everything.subject_objects(RDF.type):
         if str(o).startswith(str(KGQA)) and str(s).startswith(str(RES)):
-            per_class[str(o)[len(str(KGQA)):]] += 1
+            per_class[str(o)[len(str(KGQA)) :]] += 1
     return {
         "triples_asserted": len(asserted),
         "triples_inferred": len(inferred),
         "triples_total": len(everything),
-        "individuals": len({s for s in asserted.subjects(RDF.type, OWL.NamedIndividual)
-                            if str(s).startswith(str(RES))}),
+        "individuals": len(
+            {s for s in asserted.subjects(RDF.type, OWL.NamedIndividual) if str(s).startswith(str(RES))}
+        ),
         "individuals_per_class": dict(sorted(per_class.items())),
     }
 
@@ -365,17 +385,18 @@ def stale_files(paths: Paths) -> list[str]:
     with tempfile.TemporaryDirectory() as tmp:
         fresh = Path(tmp) / "dist"
         build(paths, out=fresh, quiet=True)
-        return [name for name in OUTPUT_FILES
-                if not (paths.dist / name).is_file()
-                or not filecmp.cmp(fresh / name, paths.dist / name, shallow=False)]
+        return [
+            name
+            for name in OUTPUT_FILES
+            if not (paths.dist / name).is_file() or not filecmp.cmp(fresh / name, paths.dist / name, shallow=False)
+        ]
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of ``kgqa build``; exit 0 on success, 1 with a report on failure."""
     parser = argparse.ArgumentParser(prog="kgqa build", description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", type=Path, help="write here instead of kg/dist/")
-    parser.add_argument("--check", action="store_true",
-                        help="do not write; exit 1 if the committed kg/dist/ is stale")
+    parser.add_argument("--check", action="store_true", help="do not write; exit 1 if the committed kg/dist/ is stale")
     parser.add_argument("--root", type=Path, default=ROOT, help="project root holding ontology/ and kg/")
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress output")
     args = parser.parse_args(argv)
@@ -385,8 +406,10 @@ def main(argv: list[str] | None = None) -> int:
         if args.check:
             stale = stale_files(paths)
             if stale:
-                print(f"kg/dist/ is stale: {', '.join(stale)} differ from a fresh build; run `kgqa build`",
-                      file=sys.stderr)
+                print(
+                    f"kg/dist/ is stale: {', '.join(stale)} differ from a fresh build; run `kgqa build`",
+                    file=sys.stderr,
+                )
                 return 1
             print("kg/dist/ is up to date", file=sys.stderr)
             return 0
@@ -396,8 +419,11 @@ def main(argv: list[str] | None = None) -> int:
         print("kg/dist/ was left unchanged.", file=sys.stderr)
         return 1
     stats = report.stats
-    print(f"built {stats['triples_total']} triples ({stats['triples_asserted']} asserted, "
-          f"{stats['triples_inferred']} inferred) in {time.perf_counter() - started:.1f} s", file=sys.stderr)
+    print(
+        f"built {stats['triples_total']} triples ({stats['triples_asserted']} asserted, "
+        f"{stats['triples_inferred']} inferred) in {time.perf_counter() - started:.1f} s",
+        file=sys.stderr,
+    )
     return 0
 
 

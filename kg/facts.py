@@ -184,9 +184,7 @@ def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> dict[str, Any
     keys = [k.value for k, _ in node.value if isinstance(k, yaml.ScalarNode)]
     duplicates = {k for k in keys if keys.count(k) > 1}
     if duplicates:
-        raise yaml.constructor.ConstructorError(
-            None, None, f"duplicate key {sorted(duplicates)[0]!r}", node.start_mark
-        )
+        raise yaml.constructor.ConstructorError(None, None, f"duplicate key {sorted(duplicates)[0]!r}", node.start_mark)
     mapping["__line__"] = node.start_mark.line + 1
     return mapping
 
@@ -332,9 +330,7 @@ def _investment(r: _Reader, round_id: str | None) -> Investment:
     if lead is not None and not isinstance(lead, bool):
         raise r.fail(f"'lead' must be true or false, not {lead!r}")
     qualifiers = r.strs("qualifiers")
-    return Investment(
-        r.req("investor"), r.prov(), r.str("investee"), round_id, lead, qualifiers
-    )
+    return Investment(r.req("investor"), r.prov(), r.str("investee"), round_id, lead, qualifiers)
 
 
 def _round(r: _Reader) -> Round:
@@ -387,8 +383,16 @@ def _statistic(r: _Reader) -> Statistic:
 
 
 _SECTIONS = {
-    "source", "external", "entities", "rounds", "investments", "facts",
-    "positions", "strategic", "statistics", "claims",
+    "source",
+    "external",
+    "entities",
+    "rounds",
+    "investments",
+    "facts",
+    "positions",
+    "strategic",
+    "statistics",
+    "claims",
 }
 
 
@@ -410,8 +414,7 @@ def _read_file(path: Path, facts: Facts) -> None:
     if (s := top.child("source", "")) is not None:
         s.what = "source"
         s.keys({"id", "file", "title", "publisher", "date"}, _PROV_KEYS)
-        facts.source = Source(s.req("id"), s.req("file"), s.req("title"), s.req("publisher"),
-                              s.req("date"), s.prov())
+        facts.source = Source(s.req("id"), s.req("file"), s.req("title"), s.req("publisher"), s.req("date"), s.prov())
     for r in top.items("external", "external record"):
         r.keys({"id", "note"}, set())
         facts.external.append(ExternalRecord(r.req("id"), r.req("note"), r.where))

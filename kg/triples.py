@@ -56,8 +56,7 @@ def decimal_literal(value: Decimal) -> Literal:
 def money_label(amount: Amount) -> str:
     """'more than US$2.5 billion': how people say an amount."""
     value = amount.value
-    for size, word in ((Decimal(10) ** 12, "trillion"), (Decimal(10) ** 9, "billion"),
-                       (Decimal(10) ** 6, "million")):
+    for size, word in ((Decimal(10) ** 12, "trillion"), (Decimal(10) ** 9, "billion"), (Decimal(10) ** 6, "million")):
         if value >= size:
             number = format((value / size).normalize(), "f")
             text = f"{number} {word}"
@@ -106,9 +105,7 @@ class TripleBuilder:
 
     def concept(self, local: str, of_class: str, where: str) -> URIRef:
         if (KGQA[local], RDF.type, KGQA[of_class]) not in self.ontology:
-            allowed = sorted(
-                str(s).rsplit("#", 1)[1] for s in self.ontology.subjects(RDF.type, KGQA[of_class])
-            )
+            allowed = sorted(str(s).rsplit("#", 1)[1] for s in self.ontology.subjects(RDF.type, KGQA[of_class]))
             raise FactError(where, f"unknown {of_class} {local!r} (expected one of: {', '.join(allowed)})")
         return KGQA[local]
 
@@ -204,10 +201,17 @@ class TripleBuilder:
         g.add((KG_IRI, OWL.imports, ONTOLOGY_IRI))
         g.add((KG_IRI, OWL.versionIRI, URIRef(f"{KG_IRI}/{self.facts.source.id}")))  # type: ignore[union-attr]
         g.add((KG_IRI, RDFS.label, Literal("kgqa knowledge graph", lang="en")))
-        g.add((KG_IRI, RDFS.comment, Literal(
-            "Facts taken from the source article, each with its evidence sentence, plus the "
-            "triples the HermiT reasoner infers from them (listed separately in kgqa-kg.trig).",
-            lang="en")))
+        g.add(
+            (
+                KG_IRI,
+                RDFS.comment,
+                Literal(
+                    "Facts taken from the source article, each with its evidence sentence, plus the "
+                    "triples the HermiT reasoner infers from them (listed separately in kgqa-kg.trig).",
+                    lang="en",
+                ),
+            )
+        )
 
     def _external_records(self) -> None:
         g = self.graph
@@ -222,8 +226,9 @@ class TripleBuilder:
     def _source(self) -> None:
         source = self.facts.source
         assert source is not None
-        iri = self.node(self.source_iri, KGQA.SourceDocument, f"{source.title} (Mondo Finance, {source.date})",
-                        source.prov)
+        iri = self.node(
+            self.source_iri, KGQA.SourceDocument, f"{source.title} (Mondo Finance, {source.date})", source.prov
+        )
         g = self.graph
         g.add((iri, KGQA.title, Literal(source.title)))
         g.add((iri, KGQA.publicationDate, Literal(source.date)))
@@ -265,8 +270,9 @@ class TripleBuilder:
         where = rnd.prov.where
         company = self.entity(rnd.company, where)
         rtype = self.concept(rnd.type, "RoundType", where)
-        type_label = {"SeriesUnknown": "funding round"}.get(rnd.type, str(
-            self.ontology.value(rtype, RDFS.label) or rnd.type))
+        type_label = {"SeriesUnknown": "funding round"}.get(
+            rnd.type, str(self.ontology.value(rtype, RDFS.label) or rnd.type)
+        )
         label = f"{self.labels[rnd.company]} {type_label}" + (f" of {rnd.date}" if rnd.date else "")
         iri = self.node(RES[rnd.id], KGQA.FundingRound, label, rnd.prov)
         g = self.graph
@@ -278,8 +284,7 @@ class TripleBuilder:
         if rnd.raised:
             g.add((iri, KGQA.moneyRaised, self._amount(RES[f"{rnd.id}_raised"], rnd.raised, rnd.prov)))
         if rnd.valuation:
-            g.add((iri, KGQA.postMoneyValuation,
-                   self._amount(RES[f"{rnd.id}_valuation"], rnd.valuation, rnd.prov)))
+            g.add((iri, KGQA.postMoneyValuation, self._amount(RES[f"{rnd.id}_valuation"], rnd.valuation, rnd.prov)))
         for inv in rnd.investments:
             self._investment(inv)
 
@@ -289,14 +294,21 @@ class TripleBuilder:
         g = self.graph
         if inv.round is not None:
             round_iri = RES[inv.round]
-            iri = self.node(RES[f"{inv.round}_{inv.investor}"], KGQA.Investment,
-                            f"{self.labels[inv.investor]} in {g.value(round_iri, RDFS.label)}", inv.prov)
+            iri = self.node(
+                RES[f"{inv.round}_{inv.investor}"],
+                KGQA.Investment,
+                f"{self.labels[inv.investor]} in {g.value(round_iri, RDFS.label)}",
+                inv.prov,
+            )
             g.add((iri, KGQA.inRound, round_iri))
         else:
             investee = self.entity(inv.investee or "", where)
-            iri = self.node(RES[f"investment_{inv.investor}_in_{inv.investee}"], KGQA.Investment,
-                            f"{self.labels[inv.investor]} investment in {self.labels[inv.investee or '']}",
-                            inv.prov)
+            iri = self.node(
+                RES[f"investment_{inv.investor}_in_{inv.investee}"],
+                KGQA.Investment,
+                f"{self.labels[inv.investor]} investment in {self.labels[inv.investee or '']}",
+                inv.prov,
+            )
             g.add((iri, KGQA.investee, investee))
         g.add((investor, KGQA.makesInvestment, iri))
         for qualifier in inv.qualifiers:
@@ -321,8 +333,9 @@ class TripleBuilder:
             if fact.property == "type":
                 self.assert_annotated(subject, RDF.type, self.cls(fact.object, where), fact.prov)
             else:
-                self.assert_annotated(subject, self.prop(fact.property, where),
-                                      self.entity(fact.object, where), fact.prov)
+                self.assert_annotated(
+                    subject, self.prop(fact.property, where), self.entity(fact.object, where), fact.prov
+                )
 
     def _positions(self) -> None:
         g = self.graph
@@ -330,9 +343,12 @@ class TripleBuilder:
             where = pos.prov.where
             role = self.concept(pos.role, "Role", where)
             role_label = self.ontology.value(role, RDFS.label)
-            iri = self.node(RES[f"{pos.person}_{pos.role}_{pos.organization}"], KGQA.Position,
-                            f"{self.labels[pos.person]}, {role_label} of {self.labels[pos.organization]}",
-                            pos.prov)
+            iri = self.node(
+                RES[f"{pos.person}_{pos.role}_{pos.organization}"],
+                KGQA.Position,
+                f"{self.labels[pos.person]}, {role_label} of {self.labels[pos.organization]}",
+                pos.prov,
+            )
             g.add((iri, KGQA.holder, self.entity(pos.person, where)))
             g.add((iri, KGQA.role, role))
             g.add((iri, KGQA.positionIn, self.entity(pos.organization, where)))
@@ -343,9 +359,13 @@ class TripleBuilder:
             where = rel.prov.where
             kind = self.concept(rel.kind, "RelationshipKind", where)
             provider, counterparty = self.entity(rel.provider, where), self.entity(rel.counterparty, where)
-            iri = self.node(RES[f"{rel.provider}_{rel.kind}_{rel.counterparty}"], KGQA.StrategicRelationship,
-                            f"{self.labels[rel.provider]} – {self.ontology.value(kind, RDFS.label)} – "
-                            f"{self.labels[rel.counterparty]}", rel.prov)
+            iri = self.node(
+                RES[f"{rel.provider}_{rel.kind}_{rel.counterparty}"],
+                KGQA.StrategicRelationship,
+                f"{self.labels[rel.provider]} – {self.ontology.value(kind, RDFS.label)} – "
+                f"{self.labels[rel.counterparty]}",
+                rel.prov,
+            )
             g.add((iri, KGQA.relationshipKind, kind))
             g.add((iri, KGQA.provider, provider))
             g.add((iri, KGQA.counterparty, counterparty))

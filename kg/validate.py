@@ -38,9 +38,11 @@ def validate(data: Graph, shapes: Graph, ontology: Graph) -> list[Violation]:
         return []
     out = []
     for result in report.subjects(SH.resultSeverity, SH.Violation):
-        out.append(Violation(
-            str(report.value(result, SH.focusNode)),
-            str(report.value(result, SH.resultPath) or ""),
-            str(report.value(result, SH.resultMessage) or "shape violated"),
-        ))
+        out.append(
+            Violation(
+                str(report.value(result, SH.focusNode)),
+                str(report.value(result, SH.resultPath) or ""),
+                str(report.value(result, SH.resultMessage) or "shape violated"),
+            )
+        )
     return sorted(out, key=lambda v: (v.focus, v.path, v.message))

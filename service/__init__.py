@@ -37,6 +37,8 @@ def create_app(config: Mapping[str, Any] | None = None, *, state: Any = None) ->
     `config` overrides `service.config.DEFAULTS` and `KGQA_*` environment variables. Pass an
     already-open `state` to share one store between apps (tests); otherwise the app owns its state,
     and `app.extensions["kgqa"].close()` stops its workers (also done at interpreter exit).
+    `app.extensions["kgqa"]` is a `service.reload.LiveState`: it reads like the `State` it wraps and
+    `reload()` swaps in a freshly loaded one.
     """
     import atexit
     import importlib
@@ -46,6 +48,8 @@ def create_app(config: Mapping[str, Any] | None = None, *, state: Any = None) ->
 
     from service import api, entities, errors, openapi, sparql
     from service.config import load_config, open_state
+    from service.guards import StrictJSONProvider
+    from service.reload import LiveState
 
     app = Flask(__name__)
     settings = load_config(config)
@@ -54,13 +58,20 @@ def create_app(config: Mapping[str, Any] | None = None, *, state: Any = None) ->
     # on the text itself (a GET has no body).
     if app.config.get("MAX_CONTENT_LENGTH") is None:  # Flask's default is None (unlimited)
         app.config["MAX_CONTENT_LENGTH"] = int(settings["KGQA_MAX_QUERY_BYTES"]) + 4096
+    app.json = StrictJSONProvider(app)  # refuses lone surrogates in JSON bodies (service/guards.py)
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     logging.getLogger("kgqa").setLevel(logging.INFO)
 
-    if state is None:
+    owned = state is None
+    if owned:
         state = open_state(config=settings)
-        atexit.register(state.close)
-    app.extensions["kgqa"] = state
+    # The current state behind a proxy that `kgqa serve` can swap on SIGHUP (service/reload.py);
+    # each request pins the state it started with.
+    live = state if isinstance(state, LiveState) else LiveState(state)
+    if owned:
+        atexit.register(live.close)
+    app.extensions["kgqa"] = live
+    live.init_app(app)
 
     errors.init_app(app)
     app.register_blueprint(sparql.bp)
@@ -85,7 +96,9 @@ def create_app(config: Mapping[str, Any] | None = None, *, state: Any = None) ->
             resp.headers["Access-Control-Allow-Origin"] = "*"
             resp.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
             resp.headers["Access-Control-Allow-Headers"] = "Accept, Content-Type"
-            resp.headers["Access-Control-Expose-Headers"] = "X-KGQA-Truncated, Content-Disposition"
+            resp.headers["Access-Control-Expose-Headers"] = (
+                "X-KGQA-Truncated, X-KGQA-Truncated-Reason, Content-Disposition"
+            )
             resp.headers["Access-Control-Max-Age"] = "86400"
             return resp
 

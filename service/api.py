@@ -8,7 +8,7 @@ from typing import Any
 from flask import Blueprint, Response, current_app, jsonify, request
 
 from service import formats
-from service.errors import NotAcceptable, StoreError
+from service.errors import BadQuery, NotAcceptable, StoreError
 from service.queries import result_json, run
 
 bp = Blueprint("api", __name__)
@@ -43,7 +43,9 @@ def catalog() -> Response:
 
 
 def _api_format() -> str:
-    wanted = request.args.get("format", "").strip().lower()
+    # Exactly json/csv/tsv in any ASCII case, or empty: what /openapi.json describes (no stripping,
+    # so "format=%0A" is a 406 like any other unknown value; found by tests/test_fuzz_api.py).
+    wanted = request.args.get("format", "").lower()
     if wanted:
         if wanted not in _API_PARAMS:
             raise NotAcceptable(f"format must be one of {', '.join(_API_PARAMS)}", param="format")
@@ -64,6 +66,11 @@ def run_canned(name: str) -> Response:
     """
     st = state()
     canned = st.registry.get(name)
+    for key in request.args:
+        # `request.args.to_dict()` keeps the first value: a repeated parameter (`?first=A&first=B`)
+        # would silently answer for A only, so refuse it (issue 7, tests/test_bad_inputs.py).
+        if len(values := request.args.getlist(key)) > 1:
+            raise BadQuery(f"parameter {key!r} is given {len(values)} times; give it once", param=key)
     media = _api_format()
     if media == formats.JSON:
         result, bindings = run(st, canned, request.args.to_dict())

@@ -34,8 +34,20 @@ class QueryRun:
 Runner = Callable[[str, Mapping[str, str | Decimal]], QueryRun]
 MAX_QUESTION_CHARS = 500
 MAX_EVIDENCE = 6
-_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-           "November", "December")
+_MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
 
 
 def value(row: Row, name: str) -> str | None:
@@ -91,17 +103,48 @@ class Asker:
         answers, evidence_rows, explanation = builder(reading, run.rows)
         bindings = {k: str(v) for k, v in reading.bindings.items()}
         if not answers:
-            return self._reply(question, "unknown", [], run.sparql, reading.query, bindings, [],
-                               explanation or f"The graph has no answer to this ({reading.why}).")
-        return self._reply(question, "answered", answers, run.sparql, reading.query, bindings,
-                           self._evidence(evidence_rows), explanation or reading.why)
+            return self._reply(
+                question,
+                "unknown",
+                [],
+                run.sparql,
+                reading.query,
+                bindings,
+                [],
+                explanation or f"The graph has no answer to this ({reading.why}).",
+            )
+        return self._reply(
+            question,
+            "answered",
+            answers,
+            run.sparql,
+            reading.query,
+            bindings,
+            self._evidence(evidence_rows),
+            explanation or reading.why,
+        )
 
     @staticmethod
-    def _reply(question: str, status: str, answers: list[dict[str, Any]], sparql: str | None = None,
-               query: str | None = None, bindings: dict[str, str] | None = None,
-               evidence: list[dict[str, str]] | None = None, explanation: str = "") -> dict[str, Any]:
-        return {"question": question, "status": status, "answers": answers, "sparql": sparql, "query": query,
-                "bindings": bindings or {}, "evidence": evidence or [], "explanation": explanation}
+    def _reply(
+        question: str,
+        status: str,
+        answers: list[dict[str, Any]],
+        sparql: str | None = None,
+        query: str | None = None,
+        bindings: dict[str, str] | None = None,
+        evidence: list[dict[str, str]] | None = None,
+        explanation: str = "",
+    ) -> dict[str, Any]:
+        return {
+            "question": question,
+            "status": status,
+            "answers": answers,
+            "sparql": sparql,
+            "query": query,
+            "bindings": bindings or {},
+            "evidence": evidence or [],
+            "explanation": explanation,
+        }
 
     @staticmethod
     def _evidence(rows: list[Row]) -> list[dict[str, str]]:
@@ -110,8 +153,11 @@ class Asker:
             text, source = value(row, "evidence"), value(row, "source")
             item = {"text": text, "source": source or ""} if text else None
             if item is None and value(row, "external"):
-                item = {"text": value(row, "external") or "", "source": "curators' record (outside the article)",
-                        "kind": "external"}
+                item = {
+                    "text": value(row, "external") or "",
+                    "source": "curators' record (outside the article)",
+                    "kind": "external",
+                }
             if item and item not in out:
                 out.append(item)
         return out[:MAX_EVIDENCE]
@@ -140,17 +186,24 @@ class Asker:
             unicorns = {value(r, "answer") for r in self.run("unicorns", {}).rows}
             rows = [r for r in rows if value(r, "answer") in unicorns]
         if "relation" in focus:
-            rows = [r for r in rows if value(r, "relation") == focus["relation"]
-                    and value(r, "direction") == focus["direction"]]
+            rows = [
+                r
+                for r in rows
+                if value(r, "relation") == focus["relation"] and value(r, "direction") == focus["direction"]
+            ]
         answers = self._group(rows)
         explanation = f"{reading.why}: {', '.join(a['label'] for a in answers)}" if answers else ""
         if not answers and reading.query == "round-lead":
             explanation = "The graph records no lead investor for that round: the article does not say who led it."
             investors = self.run("round-investors", reading.bindings).rows
             if investors:
-                parts = sorted({f"{value(r, 'answerLabel')}"
-                                + (f" ({value(r, 'qualifierLabel')})" if value(r, "qualifierLabel") else "")
-                                for r in investors})
+                parts = sorted(
+                    {
+                        f"{value(r, 'answerLabel')}"
+                        + (f" ({value(r, 'qualifierLabel')})" if value(r, "qualifierLabel") else "")
+                        for r in investors
+                    }
+                )
                 explanation += f" Investors recorded in it: {', '.join(parts)}."
         return answers, rows, explanation
 
@@ -159,8 +212,9 @@ class Asker:
         return answers, rows, f"{reading.why}: {', '.join(a['label'] for a in answers)}" if answers else ""
 
     def _claims(self, reading: Reading, rows: list[Row]):
-        answers = [{"label": value(r, "answerLabel"), "iri": value(r, "answer"), "altLabels": [], "value": None}
-                   for r in rows]
+        answers = [
+            {"label": value(r, "answerLabel"), "iri": value(r, "answer"), "altLabels": [], "value": None} for r in rows
+        ]
         unique = list({a["iri"]: a for a in answers}.values())
         return unique, rows, reading.why
 
@@ -173,8 +227,13 @@ class Asker:
         for row in rows:
             if value(row, "value") is None:
                 continue
-            answer = {"label": value(row, "answerLabel"), "iri": value(row, "answer"), "altLabels": [],
-                      "value": _number(value(row, "value")), "currency": value(row, "currency")}
+            answer = {
+                "label": value(row, "answerLabel"),
+                "iri": value(row, "answer"),
+                "altLabels": [],
+                "value": _number(value(row, "value")),
+                "currency": value(row, "currency"),
+            }
             if value(row, "date"):
                 answer["date"] = value(row, "date")
             if answer not in answers:
@@ -198,8 +257,15 @@ class Asker:
         for row in rows:
             date = value(row, "date")
             if date and all(a["value"] != date for a in answers):
-                answers.append({"label": human_date(date), "value": date, "iri": value(row, "answer"),
-                                "altLabels": [], "precision": value(row, "precision")})
+                answers.append(
+                    {
+                        "label": human_date(date),
+                        "value": date,
+                        "iri": value(row, "answer"),
+                        "altLabels": [],
+                        "precision": value(row, "precision"),
+                    }
+                )
         if not answers:
             startup = self.linker_label(str(reading.bindings["startup"]))
             return [], rows, f"The article gives no date for {startup}'s round."
@@ -210,8 +276,9 @@ class Asker:
         answers = []
         for row in known:
             if all(a["label"] != value(row, "typeLabel") for a in answers):
-                answers.append({"label": value(row, "typeLabel"), "iri": value(row, "roundType"), "altLabels": [],
-                                "value": None})
+                answers.append(
+                    {"label": value(row, "typeLabel"), "iri": value(row, "roundType"), "altLabels": [], "value": None}
+                )
         if not answers and rows:
             return [], rows, "The article reports the round but not its type (series)."
         return answers, known, reading.why
@@ -226,15 +293,21 @@ class Asker:
             if not count:
                 return [], rows, "The graph records no investments by this investor."
             portfolio = self.run("portfolio", {"investor": reading.bindings["investor"]}).rows
-            return ([{"label": f"{count} companies", "value": count, "iri": None, "altLabels": []}], portfolio,
-                    f"{reading.why}: {count}")
+            return (
+                [{"label": f"{count} companies", "value": count, "iri": None, "altLabels": []}],
+                portfolio,
+                f"{reading.why}: {count}",
+            )
         answers, rows, _ = self._entities(reading, rows)
         if not answers:
             return [], rows, ""
         noun = reading.focus.get("noun", "companies" if reading.query == "portfolio" else "")
         names = ", ".join(a["label"] for a in answers)
-        return ([{"label": f"{len(answers)} {noun}".strip(), "value": len(answers), "iri": None, "altLabels": []}],
-                rows, f"{reading.why}: {len(answers)} ({names})")
+        return (
+            [{"label": f"{len(answers)} {noun}".strip(), "value": len(answers), "iri": None, "altLabels": []}],
+            rows,
+            f"{reading.why}: {len(answers)} ({names})",
+        )
 
     def _contains(self, reading: Reading, rows: list[Row]):
         """Yes/no: is the entity in focus among the query's answers?
@@ -275,11 +348,17 @@ class Asker:
         if led:
             return [self._boolean(True)], led, f"{self.linker_label(investor)} led {value(led[0], 'roundLabel')}"
         if not_led:
-            return ([self._boolean(False)], not_led,
-                    f"{self.linker_label(investor)} took part in {value(not_led[0], 'roundLabel')} but did not lead it")
+            return (
+                [self._boolean(False)],
+                not_led,
+                f"{self.linker_label(investor)} took part in {value(not_led[0], 'roundLabel')} but did not lead it",
+            )
         if other_lead:
-            return ([self._boolean(False)], other_lead,
-                    f"{value(other_lead[0], 'leadLabel')} led {value(other_lead[0], 'roundLabel')}")
+            return (
+                [self._boolean(False)],
+                other_lead,
+                f"{value(other_lead[0], 'leadLabel')} led {value(other_lead[0], 'roundLabel')}",
+            )
         return [], rows, "The article does not say whether that investor led the round."
 
     def _is_unicorn(self, reading: Reading, rows: list[Row]):
@@ -289,8 +368,12 @@ class Asker:
         if value(row, "isUnicorn") == "true":
             return [self._boolean(True)], rows, f"{value(row, 'companyLabel')} is a unicorn"
         if value(row, "notStartup") == "true":
-            return ([self._boolean(False)], [], f"{value(row, 'companyLabel')} is an established technology "
-                    "company, not a start-up, so it cannot be a unicorn")
+            return (
+                [self._boolean(False)],
+                [],
+                f"{value(row, 'companyLabel')} is an established technology "
+                "company, not a start-up, so it cannot be a unicorn",
+            )
         return [], rows, f"The graph does not say whether {value(row, 'companyLabel')} is a unicorn."
 
     def _holds_role(self, reading: Reading, rows: list[Row]):
@@ -338,12 +421,21 @@ class Asker:
         else:
             words = {"MoreThan": "more than ", "AtLeast": "at least "}.get(qualifier, "")
             label = f"{words}{number} {unit}".strip()
-        answer = {"label": label, "value": number, "iri": value(row, "answer"), "altLabels": [],
-                  "statedBy": value(row, "statedByLabel"), "asReported": value(row, "asReported")}
+        answer = {
+            "label": label,
+            "value": number,
+            "iri": value(row, "answer"),
+            "altLabels": [],
+            "statedBy": value(row, "statedByLabel"),
+            "asReported": value(row, "asReported"),
+        }
         note = f" (printed as {value(row, 'asReported')!r}; {value(row, 'note')})" if value(row, "note") else ""
-        return ([answer], chosen,
-                f"{value(row, 'measure')} ({value(row, 'period') or 'no period given'}), "
-                f"according to {value(row, 'statedByLabel')}: {label}{note}")
+        return (
+            [answer],
+            chosen,
+            f"{value(row, 'measure')} ({value(row, 'period') or 'no period given'}), "
+            f"according to {value(row, 'statedByLabel')}: {label}{note}",
+        )
 
     def _statistic_source(self, reading: Reading, rows: list[Row]):
         chosen = self._pick_statistic(reading, rows)
@@ -360,7 +452,7 @@ def answer_question(question: str, asker: Asker) -> dict[str, Any]:
     :raise ValueError: with a message for people, for an empty, overlong or binary question.
     """
     if not isinstance(question, str) or not question.strip():
-        raise ValueError("the question is empty: ask something like \"who led MiniMax's round?\"")
+        raise ValueError('the question is empty: ask something like "who led MiniMax\'s round?"')
     if len(question) > MAX_QUESTION_CHARS:
         raise ValueError(f"the question is {len(question)} characters long; the limit is {MAX_QUESTION_CHARS}")
     if re.search(r"[\x00-\x08\x0b\x0c\x0e-\x1f]", question):
@@ -369,6 +461,7 @@ def answer_question(question: str, asker: Asker) -> dict[str, Any]:
 
 
 # --- wiring to the service's store and registry -----------------------------------------------
+
 
 def state_runner(state: Any) -> Runner:
     """Run canned queries by name on the service's store, through the same path as /api/queries.
@@ -387,8 +480,10 @@ def state_runner(state: Any) -> Runner:
 
     def run(name: str, bindings: Mapping[str, str | Decimal]) -> QueryRun:
         canned = state.registry.get(name)
-        terms = {k: ox.Literal(format(v, "f"), datatype=decimal) if isinstance(v, Decimal) else ox.NamedNode(v)
-                 for k, v in bindings.items()}
+        terms = {
+            k: ox.Literal(format(v, "f"), datatype=decimal) if isinstance(v, Decimal) else ox.NamedNode(v)
+            for k, v in bindings.items()
+        }
         _, result = run_sparql(state, canned.sparql, bindings=terms)
         rows = [{k: term_to_sparql_json(t) for k, t in row.items()} for row in result.rows()]
         return QueryRun(inject_values(canned.sparql, terms), rows)
@@ -424,8 +519,9 @@ def _blueprint():
     # Build the entity index when the app is made, not on the first question: it also gives
     # /api/queries its fuzzy name resolver from the start.
     # (A registry without the `names` query — a test's reduced set — gets no question answering.)
-    blueprint.record_once(lambda setup: "names" in setup.app.extensions["kgqa"].registry
-                          and asker_for(setup.app.extensions["kgqa"]))
+    blueprint.record_once(
+        lambda setup: "names" in setup.app.extensions["kgqa"].registry and asker_for(setup.app.extensions["kgqa"])
+    )
 
     @blueprint.route("/api/ask", methods=["GET", "POST"])
     def ask():
@@ -441,7 +537,7 @@ def _blueprint():
         else:
             question = request.args.get("q", request.args.get("question"))
         if question is None:
-            raise BadQuery("missing question: use ?q=... (GET) or {\"question\": ...} (POST)", param="q")
+            raise BadQuery('missing question: use ?q=... (GET) or {"question": ...} (POST)', param="q")
         if not isinstance(question, str):
             raise BadQuery("the question must be a string", param="question")
         try:

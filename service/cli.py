@@ -62,9 +62,27 @@ def cmd_serve(args: argparse.Namespace) -> int:
     # SIGTERM (systemd, docker, the tests) takes the same path as Ctrl-C: out of the server loop,
     # then the finally below stops the query workers, so no process is left behind.
     signal.signal(signal.SIGTERM, stop)
+    live: Any = state
     try:
         app = create_app(config, state=state)
-        server = waitress.create_server(app, host=args.host, port=args.port, threads=args.threads, ident="kgqa")
+        live = app.extensions["kgqa"]
+        if hasattr(signal, "SIGHUP"):
+            # Reload the graph (service/reload.py): load and check it aside, then swap; a bad graph
+            # is logged and the old one stays. The handler only starts a thread: the server loop
+            # runs in this thread and must not wait for a reload.
+            signal.signal(signal.SIGHUP, lambda signum, frame: live.reload_in_background())
+        # Waitress buffers a whole request body before the app sees it (up to 1 GB by default,
+        # spooled to a temporary file). Cap that at 1 MiB (or 4x the app's own limit): bodies the
+        # app refuses but waitress still reads get the JSON 413 from Flask; larger ones get
+        # waitress's plain 413 without being read.
+        server = waitress.create_server(
+            app,
+            host=args.host,
+            port=args.port,
+            threads=args.threads,
+            ident="kgqa",
+            max_request_body_size=max(4 * int(app.config["MAX_CONTENT_LENGTH"]), 1 << 20),
+        )
         log.info(
             "kgqa serving on http://%s:%s/ (%d triples; %s; %d threads; query time limit %g s)",
             args.host,
@@ -80,7 +98,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         pass
     finally:
         log.info("stopping")
-        state.close()
+        live.close()  # the current state, which a reload may have replaced
     return 0
 
 

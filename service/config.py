@@ -36,15 +36,21 @@ DEFAULTS: dict[str, Any] = {
     "KGQA_ENDPOINT": None,
     "KGQA_QUERY_TIMEOUT": 10.0,
     "KGQA_MAX_ROWS": 10_000,
+    # Result size per request, in bytes of the serialised reply; cut at a row boundary and flagged
+    # like the row cap. Whole-graph downloads (/graph, /store, /ontology) have neither limit.
+    "KGQA_MAX_RESULT_BYTES": 8 * 1024 * 1024,
     "KGQA_MAX_QUERY_BYTES": 64 * 1024,
     # Query worker processes (embedded store). Two cores here; more workers than cores only helps
     # when queries wait on I/O, which an in-memory store does not.
     "KGQA_WORKERS": 2,
+    # Memory one query worker may use (store included), in MiB; a query that needs more is stopped
+    # with a 503 like a timeout. 0 turns the limit off. Raise it for graphs of millions of triples.
+    "KGQA_WORKER_MEMORY_MB": 4096,
     "KGQA_CORS": True,
 }
 
 _FLOAT_KEYS = {"KGQA_QUERY_TIMEOUT"}
-_INT_KEYS = {"KGQA_MAX_ROWS", "KGQA_MAX_QUERY_BYTES", "KGQA_WORKERS"}
+_INT_KEYS = {"KGQA_MAX_ROWS", "KGQA_MAX_RESULT_BYTES", "KGQA_MAX_QUERY_BYTES", "KGQA_WORKERS", "KGQA_WORKER_MEMORY_MB"}
 _BOOL_KEYS = {"KGQA_CORS"}
 _LIST_KEYS = {"KGQA_DATA_FILES"}
 
@@ -108,6 +114,22 @@ class State:
         self.store.close()
 
 
+def _max_result_bytes(config: Mapping[str, Any]) -> int | None:
+    """The byte limit on results; 0 or None turns it off."""
+    value = config.get("KGQA_MAX_RESULT_BYTES")
+    return int(value) if value else None
+
+
+def _limits(config: Mapping[str, Any]) -> dict[str, Any]:
+    """Keyword arguments of `OxigraphStore`: workers and the per-request limits they enforce."""
+    memory = config.get("KGQA_WORKER_MEMORY_MB")
+    return {
+        "workers": int(config["KGQA_WORKERS"]),
+        "max_result_bytes": _max_result_bytes(config),
+        "memory_mb": int(memory) if memory else None,
+    }
+
+
 def open_store(config: Mapping[str, Any]):
     """Open the store the configuration asks for: remote endpoint, on-disk store, or in-memory.
 
@@ -118,14 +140,14 @@ def open_store(config: Mapping[str, Any]):
 
     if config.get("KGQA_ENDPOINT"):
         log.info("using the remote SPARQL endpoint %s", config["KGQA_ENDPOINT"])
-        return RemoteStore(config["KGQA_ENDPOINT"])
+        return RemoteStore(config["KGQA_ENDPOINT"], max_result_bytes=_max_result_bytes(config))
     workers = int(config["KGQA_WORKERS"])
     if config.get("KGQA_STORE_DIR"):
         path = Path(config["KGQA_STORE_DIR"])
         if not path.is_dir():
             raise FileNotFoundError(f"store directory {path} does not exist: run `kgqa load --store {path}`")
         log.info("opening the on-disk store %s read-only in %d workers", path, workers)
-        return OxigraphStore(StoreSpec(path=str(path)), workers=workers)
+        return OxigraphStore(StoreSpec(path=str(path)), **_limits(config))
     files: list[tuple[str, str | None]] = []
     for name in config["KGQA_DATA_FILES"]:
         files.append((str(name), None))
@@ -135,7 +157,7 @@ def open_store(config: Mapping[str, Any]):
         if not Path(name).is_file():
             raise FileNotFoundError(f"{name} not found: run `kgqa build` first (or set KGQA_DATA_FILES)")
     log.info("loading %s into an in-memory store in each of %d workers", ", ".join(f for f, _ in files), workers)
-    return OxigraphStore(StoreSpec(files=tuple(files)), workers=workers)
+    return OxigraphStore(StoreSpec(files=tuple(files)), **_limits(config))
 
 
 def open_state(overrides: Mapping[str, Any] | None = None, *, config: dict | None = None) -> State:

@@ -69,6 +69,12 @@ class QueryTimeout(ApiError):
     status = 503
 
 
+class ResourceLimit(ApiError):
+    """The query needed more memory than a query worker may use, and was stopped (like a timeout)."""
+
+    status = 503
+
+
 def error_body(message: str, status: int, **context: object) -> dict:
     """The envelope itself; context keys never override `error` or `status`."""
     body: dict = {k: v for k, v in context.items() if k not in {"error", "status"}}

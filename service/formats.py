@@ -13,7 +13,6 @@ pyoxigraph and the standard library so that worker processes stay small.
 
 from __future__ import annotations
 
-import itertools
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -199,18 +198,76 @@ def term_to_sparql_json(term: Any) -> dict:
 
 @dataclass(frozen=True)
 class Encoded:
-    """Serialised results as they travel from a worker (or remote store) to the request thread."""
+    """Serialised results as they travel from a worker (or remote store) to the request thread.
+
+    `note` says why a truncated result was cut (row limit or byte limit), in words for the reply.
+    """
 
     form: Literal["solutions", "boolean", "graph"]
     format_name: str
     data: bytes
     truncated: bool
     variables: tuple[str, ...] = ()
+    note: str | None = None
 
 
-def encode(results: Any, results_format: Format, graph_format: Format, cap: int | None) -> Encoded:
+def _take(items: Iterable[Any], cap: int | None, budget: int | None, size_of: Any) -> tuple[list[Any], str | None]:
+    """Read at most `cap` items, stopping early once their estimated size passes `budget` bytes.
+
+    Returns the items and what cut them ("rows", "bytes" or None). Reading stops at the limit, so a
+    huge result never sits in the worker's memory; one item past the row cap is read so that the
+    reply can say it was cut.
+    """
+    kept: list[Any] = []
+    size = 0
+    for item in items:
+        if cap is not None and len(kept) >= cap:
+            return kept, "rows"
+        if budget is not None:
+            size += size_of(item)
+            if size > budget:
+                return kept, "bytes"
+        kept.append(item)
+    return kept, None
+
+
+def _fit(items: list[Any], write: Any, max_bytes: int) -> tuple[list[Any], bytes]:
+    """The longest prefix of `items` (nearly) whose serialisation is at most `max_bytes`.
+
+    The size estimate used while reading is exact for SPARQL JSON only; XML or JSON-LD are larger,
+    so shrink in proportion until the written bytes fit (two or three rounds in practice).
+    """
+    data = write(items)
+    while len(data) > max_bytes and items:
+        keep = min(len(items) - 1, int(len(items) * max_bytes / len(data) * 0.95))
+        items = items[: max(0, keep)]
+        data = write(items)
+    return items, data
+
+
+def _note(cut: str | None, kept: int, cap: int | None, max_bytes: int | None, what: str) -> str | None:
+    if cut == "rows":
+        return f"the result was cut at {kept} {what}, the row limit (KGQA_MAX_ROWS)"
+    if cut == "bytes":
+        return f"the result was cut at {kept} {what} to stay under the {max_bytes}-byte limit (KGQA_MAX_RESULT_BYTES)"
+    return None
+
+
+def _row_size(variables: Sequence[str]) -> Any:
+    """A cheap estimate (a little under the real size) of a solution's bytes in SPARQL JSON."""
+
+    def size(row: Any) -> int:
+        return sum(len(str(row[n])) + len(n) + 20 for n in variables if row[n] is not None) + 4
+
+    return size
+
+
+def encode(
+    results: Any, results_format: Format, graph_format: Format, cap: int | None, max_bytes: int | None = None
+) -> Encoded:
     """Serialise pyoxigraph query results (`QuerySolutions`/`QueryBoolean`/`QueryTriples` or a triple
-    iterator) in the requested format, keeping at most `cap` rows or triples.
+    iterator) in the requested format, keeping at most `cap` rows or triples and, if `max_bytes` is
+    given, at most that many bytes (cut at a row boundary, so the reply stays valid).
 
     Native writers serialise a whole `QuerySolutions`; a capped result is a list, so solutions are
     written as SPARQL JSON here and converted by pyoxigraph's own writers for the other formats.
@@ -219,22 +276,44 @@ def encode(results: Any, results_format: Format, graph_format: Format, cap: int 
         return Encoded("boolean", results_format.name, results.serialize(format=results_format.oxigraph), False)
     if isinstance(results, ox.QuerySolutions):
         variables = tuple(v.value for v in results.variables)
-        # Fetch one row past the cap so the reply can say it was cut.
-        rows = list(itertools.islice(results, cap + 1)) if cap is not None else list(results)
-        truncated = cap is not None and len(rows) > cap
-        if truncated:
-            rows = rows[:cap]
-        data = solutions_json(variables, rows)
-        if results_format is not SPARQL_JSON:
-            data = ox.parse_query_results(data, format=ox.QueryResultsFormat.JSON).serialize(
-                format=results_format.oxigraph
-            )
-        return Encoded("solutions", results_format.name, data, truncated, variables)
-    triples = list(itertools.islice(results, cap + 1)) if cap is not None else list(results)
-    truncated = cap is not None and len(triples) > cap
-    if truncated:
-        triples = triples[:cap]
-    return Encoded("graph", graph_format.name, serialize_graph(triples, graph_format), truncated)
+
+        def write(rows: list[Any]) -> bytes:
+            data = solutions_json(variables, rows)
+            if results_format is not SPARQL_JSON:
+                data = ox.parse_query_results(data, format=ox.QueryResultsFormat.JSON).serialize(
+                    format=results_format.oxigraph
+                )
+            return data
+
+        rows, cut = _take(results, cap, max_bytes, _row_size(variables))
+        if max_bytes is not None:
+            before = len(rows)
+            rows, data = _fit(rows, write, max_bytes)
+            cut = "bytes" if len(rows) < before else cut
+        else:
+            data = write(rows)
+        return Encoded(
+            "solutions",
+            results_format.name,
+            data,
+            cut is not None,
+            variables,
+            _note(cut, len(rows), cap, max_bytes, "rows"),
+        )
+
+    def write_graph(triples: list[Any]) -> bytes:
+        return serialize_graph(triples, graph_format)
+
+    triples, cut = _take(results, cap, max_bytes, lambda t: len(str(t)) + 3)
+    if max_bytes is not None:
+        before = len(triples)
+        triples, data = _fit(triples, write_graph, max_bytes)
+        cut = "bytes" if len(triples) < before else cut
+    else:
+        data = write_graph(triples)
+    return Encoded(
+        "graph", graph_format.name, data, cut is not None, (), _note(cut, len(triples), cap, max_bytes, "triples")
+    )
 
 
 def solutions_json(variables: Sequence[str], rows: Iterable[Any]) -> bytes:

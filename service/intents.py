@@ -57,8 +57,18 @@ CHINESE_CUES = {
     "何时": " when ",
 }
 
-_SCALE = {"k": 10**3, "thousand": 10**3, "m": 10**6, "mn": 10**6, "million": 10**6,
-          "b": 10**9, "bn": 10**9, "billion": 10**9, "t": 10**12, "trillion": 10**12}
+_SCALE = {
+    "k": 10**3,
+    "thousand": 10**3,
+    "m": 10**6,
+    "mn": 10**6,
+    "million": 10**6,
+    "b": 10**9,
+    "bn": 10**9,
+    "billion": 10**9,
+    "t": 10**12,
+    "trillion": 10**12,
+}
 _AMOUNT = re.compile(
     r"(?:us\$|\$|usd\s*)?(\d+(?:[.,]\d+)*)\s*(k|thousand|m|mn|million|b|bn|billion|t|trillion)?\b"
     r"(?:\s*(?:us\s*)?(?:dollars|usd))?"
@@ -112,8 +122,14 @@ class Parsed:
 
 def _slot(mention: Mention) -> str:
     kinds = mention.target.kinds
-    for kind, slot in (("RoundType", "ROUNDTYPE"), ("Role", "ROLE"), ("RelationshipKind", "RELKIND"),
-                       ("Person", "PERSON"), ("Product", "PRODUCT"), ("Organization", "ORG")):
+    for kind, slot in (
+        ("RoundType", "ROUNDTYPE"),
+        ("Role", "ROLE"),
+        ("RelationshipKind", "RELKIND"),
+        ("Person", "PERSON"),
+        ("Product", "PRODUCT"),
+        ("Organization", "ORG"),
+    ):
         if kind in kinds:
             return slot
     return "THING"
@@ -162,11 +178,15 @@ def parse_amount(text: str) -> Decimal | None:
     return best
 
 
-_STAT_CUES = (r"\b(games?|gaming|revenue|run rate|annual|lps?|limited partners?|guidance|industrial capital|"
-              r"rmb|proportion|percentage|percent|share|outside china|abroad|overseas|deals?|acquisitions?|"
-              r"acquired|2021|2023|figures?|statistics?|record)\b")
-_INVEST = r"\b(invest|invests|invested|investing|investor|investors|investment|investments|back|backed|backs|" \
-          r"funded|funds|fund|financed|financing|participated|took part|put money|stake|stakes)\b"
+_STAT_CUES = (
+    r"\b(games?|gaming|revenue|run rate|annual|lps?|limited partners?|guidance|industrial capital|"
+    r"rmb|proportion|percentage|percent|share|outside china|abroad|overseas|deals?|acquisitions?|"
+    r"acquired|2021|2023|figures?|statistics?|record)\b"
+)
+_INVEST = (
+    r"\b(invest|invests|invested|investing|investor|investors|investment|investments|back|backed|backs|"
+    r"funded|funds|fund|financed|financing|participated|took part|put money|stake|stakes)\b"
+)
 _BESIDES = r"\b(besides|other than|apart from|except|excluding|aside from|beyond)\b"
 
 
@@ -202,8 +222,11 @@ def understand(parsed: Parsed) -> Reading | NotUnderstood:
     if excluded := excluded_mentions(parsed):
         reading.focus["exclude"] = " ".join(sorted(excluded))
     bound = {str(v) for v in reading.bindings.values()}
-    others = [m for m in parsed.mentions
-              if m.iri not in bound and not m.target.kinds & {"RoundType", "Role", "RelationshipKind"}]
+    others = [
+        m
+        for m in parsed.mentions
+        if m.iri not in bound and not m.target.kinds & {"RoundType", "Role", "RelationshipKind"}
+    ]
     if re.match(_YES_NO, parsed.slotted):
         if not others:
             # "Did Huawei invest in MiniMax?": the subject of the yes/no is not in the graph.
@@ -235,33 +258,53 @@ def _understand(parsed: Parsed) -> Reading | NotUnderstood:
         return {"roundType": rtypes[0].iri} if rtypes else {}
 
     # --- yes/no: did X lead Y's round? ----------------------------------------------------
-    if re.match(r"^(did|was|is|has|had|were)\b", parsed.slotted) and has(r"\b(lead|led|leader|leading)\b") \
-            and len(orgs) >= 2:
+    if (
+        re.match(r"^(did|was|is|has|had|were)\b", parsed.slotted)
+        and has(r"\b(lead|led|leader|leading)\b")
+        and len(orgs) >= 2
+    ):
         startup = startup_first(orgs)[0]
         investor = next(m for m in orgs if m.iri != startup.iri)
-        return Reading("did-lead", {"investor": investor.iri, "startup": startup.iri}, "did-lead",
-                       why=f"yes/no: did {investor.target.label} lead {startup.target.label}'s round")
+        return Reading(
+            "did-lead",
+            {"investor": investor.iri, "startup": startup.iri},
+            "did-lead",
+            why=f"yes/no: did {investor.target.label} lead {startup.target.label}'s round",
+        )
 
     # --- statistics (before the generic "how many"/"how much") ----------------------------
     if has(_STAT_CUES) and not rtypes and not has(r"\bvaluation|valued|worth\b"):
         about = [m for m in orgs if "Startup" not in m.target.kinds]
         bindings: dict[str, str | Decimal] = {"about": about[0].iri} if about else {}
-        wants_source = has(r"\b(who|which (analyst|organi[sz]ation|company|firm|agency))\b.*\b(said|says|stated|"
-                           r"states|reported|reports|according|source|pointed|claims?|estimated?)\b|\bsource\b|"
-                           r"\baccording to whom\b")
-        return Reading("statistics", bindings, "statistic-source" if wants_source else "statistic",
-                       focus={"words": parsed.text}, why="a figure the article reports")
+        wants_source = has(
+            r"\b(who|which (analyst|organi[sz]ation|company|firm|agency))\b.*\b(said|says|stated|"
+            r"states|reported|reports|according|source|pointed|claims?|estimated?)\b|\bsource\b|"
+            r"\baccording to whom\b"
+        )
+        return Reading(
+            "statistics",
+            bindings,
+            "statistic-source" if wants_source else "statistic",
+            focus={"words": parsed.text},
+            why="a figure the article reports",
+        )
 
     # --- unicorns ------------------------------------------------------------------------
     if has(r"\bunicorns?\b"):
         investors = [m for m in orgs if "Startup" not in m.target.kinds]
         if investors and has(_INVEST):
             count = has(r"\bhow many\b")
-            return Reading("portfolio", {"investor": investors[0].iri}, "count" if count else "entities",
-                           focus={"only": "unicorns"}, why=f"unicorns {investors[0].target.label} invested in")
+            return Reading(
+                "portfolio",
+                {"investor": investors[0].iri},
+                "count" if count else "entities",
+                focus={"only": "unicorns"},
+                why=f"unicorns {investors[0].target.label} invested in",
+            )
         if has(r"^(is|are|was)\b") and orgs:
-            return Reading("is-unicorn", {"company": orgs[0].iri}, "is-unicorn",
-                           why=f"yes/no: is {orgs[0].target.label} a unicorn")
+            return Reading(
+                "is-unicorn", {"company": orgs[0].iri}, "is-unicorn", why=f"yes/no: is {orgs[0].target.label} a unicorn"
+            )
         if has(r"\bhow many\b"):
             return Reading("unicorns", {}, "count", why="count the unicorns")
         return Reading("unicorns", {}, "entities", why="list the unicorns")
@@ -269,49 +312,89 @@ def _understand(parsed: Parsed) -> Reading | NotUnderstood:
     # --- lead investor ----------------------------------------------------------------------
     if has(r"\b(led|lead|leads|leader|leading)\b") and orgs:
         startup = startup_first(orgs)[0]
-        return Reading("round-lead", {"startup": startup.iri, **round_filter()}, "entities",
-                       why=f"lead investor of {startup.target.label}'s round")
+        return Reading(
+            "round-lead",
+            {"startup": startup.iri, **round_filter()},
+            "entities",
+            why=f"lead investor of {startup.target.label}'s round",
+        )
 
     # --- corporate structure ---------------------------------------------------------------
     if has(r"\b(subsidiar(y|ies)|unit|arm|division|business unit)\b") and len(orgs) >= 2:
         parent, startup = orgs[0], orgs[1]
         if "Startup" in parent.target.kinds:
             parent, startup = startup, parent
-        return Reading("subsidiary-investor", {"company": parent.iri, "startup": startup.iri}, "entities",
-                       why=f"which subsidiary of {parent.target.label} invested in {startup.target.label}")
-    if has(r"\bsubsidiar(y|ies)\b|\bbusiness units?\b|\bowns?\b.*\bwhich\b") and orgs and \
-            not has(r"\bsubsidiary of\b"):
-        return Reading("subsidiaries", {"company": orgs[0].iri}, "entities",
-                       why=f"subsidiaries of {orgs[0].target.label}")
-    if re.match(r"^(is|was|does|did|do)\b", parsed.slotted) and len(orgs) >= 2 \
-            and has(r"\b(parent|owns?|owner|owned|part of|belongs?|subsidiary|holding company)\b"):
+        return Reading(
+            "subsidiary-investor",
+            {"company": parent.iri, "startup": startup.iri},
+            "entities",
+            why=f"which subsidiary of {parent.target.label} invested in {startup.target.label}",
+        )
+    if has(r"\bsubsidiar(y|ies)\b|\bbusiness units?\b|\bowns?\b.*\bwhich\b") and orgs and not has(r"\bsubsidiary of\b"):
+        return Reading(
+            "subsidiaries", {"company": orgs[0].iri}, "entities", why=f"subsidiaries of {orgs[0].target.label}"
+        )
+    if (
+        re.match(r"^(is|was|does|did|do)\b", parsed.slotted)
+        and len(orgs) >= 2
+        and has(r"\b(parent|owns?|owner|owned|part of|belongs?|subsidiary|holding company)\b")
+    ):
         parent, child = orgs[0], orgs[1]
         if has(r"^(is|was) ORG (a |an |the )?(subsidiary|part|unit|owned)"):
             parent, child = child, parent
-        return Reading("parent", {"company": child.iri}, "contains", focus={"iri": parent.iri},
-                       why=f"yes/no: is {parent.target.label} the parent of {child.target.label}")
+        return Reading(
+            "parent",
+            {"company": child.iri},
+            "contains",
+            focus={"iri": parent.iri},
+            why=f"yes/no: is {parent.target.label} the parent of {child.target.label}",
+        )
     if has(r"\b(parent|owns|owner|owned|part of|belongs?|subsidiary of|holding company)\b") and orgs:
         return Reading("parent", {"company": orgs[0].iri}, "entities", why=f"parent of {orgs[0].target.label}")
 
     # --- two investors: both / but not -----------------------------------------------------
-    if len(orgs) >= 2 and has(r"\b(but not|not by|without|and not|excluding|except)\b|ORG (has|have|did|does) not\b|"
-                              r"\bnot ORG\b|ORG (hasn|haven|didn|doesn) t\b"):
-        return Reading("backed-by-not", {"first": orgs[0].iri, "second": orgs[1].iri}, "entities",
-                       why=f"backed by {orgs[0].target.label} but not {orgs[1].target.label}")
-    if len(orgs) >= 2 and (has(r"\bboth\b") or has(r"\b(in common|jointly|shared|together)\b")
-                           or (has(r"ORG (and|&) ORG") and has(_INVEST))) \
-            and not has(r"\b(higher|more valuable|larger|bigger|valued more|worth more)\b"):
-        return Reading("backed-by-both", {"first": orgs[0].iri, "second": orgs[1].iri}, "entities",
-                       why=f"backed by both {orgs[0].target.label} and {orgs[1].target.label}")
+    if len(orgs) >= 2 and has(
+        r"\b(but not|not by|without|and not|excluding|except)\b|ORG (has|have|did|does) not\b|"
+        r"\bnot ORG\b|ORG (hasn|haven|didn|doesn) t\b"
+    ):
+        return Reading(
+            "backed-by-not",
+            {"first": orgs[0].iri, "second": orgs[1].iri},
+            "entities",
+            why=f"backed by {orgs[0].target.label} but not {orgs[1].target.label}",
+        )
+    if (
+        len(orgs) >= 2
+        and (
+            has(r"\bboth\b")
+            or has(r"\b(in common|jointly|shared|together)\b")
+            or (has(r"ORG (and|&) ORG") and has(_INVEST))
+        )
+        and not has(r"\b(higher|more valuable|larger|bigger|valued more|worth more)\b")
+    ):
+        return Reading(
+            "backed-by-both",
+            {"first": orgs[0].iri, "second": orgs[1].iri},
+            "entities",
+            why=f"backed by both {orgs[0].target.label} and {orgs[1].target.label}",
+        )
 
     # --- valuations ------------------------------------------------------------------------------
     if len(orgs) >= 2 and has(r"\b(higher|more valuable|larger|bigger|valued more|worth more|greater|highest)\b"):
         if re.match(r"^(is|was|are)\b", parsed.slotted):
-            return Reading("compare-valuations", {"first": orgs[0].iri, "second": orgs[1].iri}, "higher",
-                           focus={"iri": orgs[0].iri},
-                           why=f"yes/no: is {orgs[0].target.label} valued higher than {orgs[1].target.label}")
-        return Reading("compare-valuations", {"first": orgs[0].iri, "second": orgs[1].iri}, "higher",
-                       why=f"compare the valuations of {orgs[0].target.label} and {orgs[1].target.label}")
+            return Reading(
+                "compare-valuations",
+                {"first": orgs[0].iri, "second": orgs[1].iri},
+                "higher",
+                focus={"iri": orgs[0].iri},
+                why=f"yes/no: is {orgs[0].target.label} valued higher than {orgs[1].target.label}",
+            )
+        return Reading(
+            "compare-valuations",
+            {"first": orgs[0].iri, "second": orgs[1].iri},
+            "higher",
+            why=f"compare the valuations of {orgs[0].target.label} and {orgs[1].target.label}",
+        )
     amount = parse_amount(parsed.question)
     if amount is not None and not orgs and has(r"\b(valued|valuation|worth)\b"):
         return Reading("valued-above", {"amount": amount}, "entities", why=f"valued at {amount:,} or more")
@@ -319,62 +402,105 @@ def _understand(parsed: Parsed) -> Reading | NotUnderstood:
         return Reading("valuation", {"company": orgs[0].iri}, "money", why=f"valuation of {orgs[0].target.label}")
 
     # --- rounds: amount, date, type --------------------------------------------------------------
-    how_much_raised = has(r"\bhow much\b") and has(r"\b(raise|raised|raising|get|got|secure|secured|funding|"
-                                                    r"money|financing|round|collect|collected)\b")
+    how_much_raised = has(r"\bhow much\b") and has(
+        r"\b(raise|raised|raising|get|got|secure|secured|funding|"
+        r"money|financing|round|collect|collected)\b"
+    )
     size_of_round = has(r"\b(size|amount|how big|how large)\b") and (rtypes or has(r"\b(round|financing|funding)\b"))
     if orgs and (how_much_raised or size_of_round):
-        return Reading("round-amount", {"startup": orgs[0].iri, **round_filter()}, "money",
-                       why=f"money raised by {orgs[0].target.label}")
+        return Reading(
+            "round-amount",
+            {"startup": orgs[0].iri, **round_filter()},
+            "money",
+            why=f"money raised by {orgs[0].target.label}",
+        )
     when = has(r"^when\b|\bwhat date\b|\bwhich month\b|\bin which month\b|\bwhen did\b|\bdate of\b")
     # On the normalised text, not the slotted one: "founded" may have been linked to the role Founder.
-    if when and re.search(r"\b(founded|established|set up|created|incorporated|started)\b", parsed.text) \
-            and (orgs or products):
-        return NotUnderstood("the graph records no founding dates (the article only says three of the five "
-                             "unicorns were founded in 2023, without naming them)")
+    if (
+        when
+        and re.search(r"\b(founded|established|set up|created|incorporated|started)\b", parsed.text)
+        and (orgs or products)
+    ):
+        return NotUnderstood(
+            "the graph records no founding dates (the article only says three of the five "
+            "unicorns were founded in 2023, without naming them)"
+        )
     if when and products:
         return NotUnderstood(f"the graph records no release dates for products such as {products[0].target.label}")
     if when and orgs:
-        return Reading("funding-rounds", {"startup": orgs[0].iri, **round_filter()}, "date",
-                       why=f"date of {orgs[0].target.label}'s round")
+        return Reading(
+            "funding-rounds",
+            {"startup": orgs[0].iri, **round_filter()},
+            "date",
+            why=f"date of {orgs[0].target.label}'s round",
+        )
     if has(r"\b(what|which) (type|kind|series|stage)\b|\bround type\b|\bwhat round\b") and orgs:
-        return Reading("funding-rounds", {"startup": orgs[0].iri, **round_filter()}, "round-type",
-                       why=f"type of {orgs[0].target.label}'s round")
+        return Reading(
+            "funding-rounds",
+            {"startup": orgs[0].iri, **round_filter()},
+            "round-type",
+            why=f"type of {orgs[0].target.label}'s round",
+        )
 
     # --- strategic relationships ------------------------------------------------------------------
     if not relkinds and orgs and has(r"\bcloud\b"):
         relkinds = [m for m in parsed.linker_terms("ExclusiveCloudProvision")]
     if relkinds and orgs:
         company = startup_first(orgs)[0]
-        return Reading("strategic-relationships", {"company": company.iri, "kind": relkinds[0].iri}, "entities",
-                       why=f"{relkinds[0].target.label} of {company.target.label}")
+        return Reading(
+            "strategic-relationships",
+            {"company": company.iri, "kind": relkinds[0].iri},
+            "entities",
+            why=f"{relkinds[0].target.label} of {company.target.label}",
+        )
     if has(r"\b(largest|biggest|main|major) (institutional )?(shareholder|stakeholder|investor|owner)s?\b") and orgs:
-        return Reading("largest-shareholder", {"company": startup_first(orgs)[0].iri}, "entities",
-                       why=f"largest shareholder of {startup_first(orgs)[0].target.label}")
+        return Reading(
+            "largest-shareholder",
+            {"company": startup_first(orgs)[0].iri},
+            "entities",
+            why=f"largest shareholder of {startup_first(orgs)[0].target.label}",
+        )
     if has(r"\bmost of the (funds|money|funding|capital)\b") and orgs:
-        return Reading("round-investors", {"startup": startup_first(orgs)[0].iri, **round_filter()}, "entities",
-                       focus={"qualifier": "provided most of the funds"},
-                       why=f"who provided most of the funds in {startup_first(orgs)[0].target.label}'s round")
+        return Reading(
+            "round-investors",
+            {"startup": startup_first(orgs)[0].iri, **round_filter()},
+            "entities",
+            focus={"qualifier": "provided most of the funds"},
+            why=f"who provided most of the funds in {startup_first(orgs)[0].target.label}'s round",
+        )
 
     # --- people and roles -------------------------------------------------------------------------
     founded = has(r"\b(founded|founder|started|set up|established)\b")
     if (roles or founded) and orgs and not people:
         role = roles[0].iri if roles else "https://w3id.org/kgqa/ontology#Founder"
-        return Reading("role-holders", {"organization": orgs[0].iri, "role": role}, "entities",
-                       why=f"who holds the role at {orgs[0].target.label}")
+        return Reading(
+            "role-holders",
+            {"organization": orgs[0].iri, "role": role},
+            "entities",
+            why=f"who holds the role at {orgs[0].target.label}",
+        )
     if people:
         person = people[0]
         bindings = {"person": person.iri}
         if orgs:
             bindings["organization"] = orgs[0].iri
         if roles and orgs and re.match(r"^(is|was)\b", parsed.slotted):
-            return Reading("role-holders", {"organization": orgs[0].iri, "role": roles[0].iri}, "holds-role",
-                           focus={"person": person.iri},
-                           why=f"yes/no: is {person.target.label} the {roles[0].target.label}")
-        if has(r"\b(say|says|said|view|views|opinion|point|think|thinks|argue|argues|argued|claim|claims|believe|"
-               r"believes|reflection|comment|comments|words|remark|speech|quote)\b"):
+            return Reading(
+                "role-holders",
+                {"organization": orgs[0].iri, "role": roles[0].iri},
+                "holds-role",
+                focus={"person": person.iri},
+                why=f"yes/no: is {person.target.label} the {roles[0].target.label}",
+            )
+        if has(
+            r"\b(say|says|said|view|views|opinion|point|think|thinks|argue|argues|argued|claim|claims|believe|"
+            r"believes|reflection|comment|comments|words|remark|speech|quote)\b"
+        ):
             return Reading("claims", {"statedBy": person.iri}, "claims", why=f"what {person.target.label} said")
-        if has(r"\b(where|which (company|organi[sz]ation|firm|agency)|work|works|worked|employer|employed|"
-               r"affiliated)\b"):
+        if has(
+            r"\b(where|which (company|organi[sz]ation|firm|agency)|work|works|worked|employer|employed|"
+            r"affiliated)\b"
+        ):
             return Reading("person-roles", bindings, "organizations", why=f"where {person.target.label} works")
         return Reading("person-roles", bindings, "entities", why=f"{person.target.label}'s role")
 
@@ -382,8 +508,10 @@ def _understand(parsed: Parsed) -> Reading | NotUnderstood:
     if products:
         product = products[0]
         comparison = None
-        if has(r"\b(outperform|outperforms|outperformed|beat|beats|surpass|surpassed|better than|exceed|"
-               r"exceeded|beyond|superior|outdo|outdid|capabilities)\b"):
+        if has(
+            r"\b(outperform|outperforms|outperformed|beat|beats|surpass|surpassed|better than|exceed|"
+            r"exceeded|beyond|superior|outdo|outdid|capabilities)\b"
+        ):
             comparison = "https://w3id.org/kgqa/ontology#outperforms"
         elif has(r"\b(overshadow|overshadowed|limelight|spotlight|steal|stole|upstage|upstaged)\b"):
             comparison = "https://w3id.org/kgqa/ontology#overshadowed"
@@ -391,25 +519,43 @@ def _understand(parsed: Parsed) -> Reading | NotUnderstood:
             comparison = "https://w3id.org/kgqa/ontology#outsells"
         if comparison:
             inverse = bool(re.search(r"PRODUCT\s*\??$", parsed.slotted)) and has(r"^(which|what|who)\b")
-            return Reading("product-comparisons", {"product": product.iri}, "entities",
-                           focus={"relation": comparison, "direction": "inverse" if inverse else "forward"},
-                           why=f"what {product.target.label} is compared with")
-        return Reading("product-developer", {"product": product.iri}, "entities",
-                       why=f"who developed {product.target.label}")
-    if orgs and has(r"\b(products?|models?|released?|releases|develop|develops|developed|launch|launched|"
-                    r"built|make|makes|made)\b") and not has(_INVEST):
-        return Reading("products", {"organization": orgs[0].iri}, "entities",
-                       why=f"products of {orgs[0].target.label}")
+            return Reading(
+                "product-comparisons",
+                {"product": product.iri},
+                "entities",
+                focus={"relation": comparison, "direction": "inverse" if inverse else "forward"},
+                why=f"what {product.target.label} is compared with",
+            )
+        return Reading(
+            "product-developer", {"product": product.iri}, "entities", why=f"who developed {product.target.label}"
+        )
+    if (
+        orgs
+        and has(
+            r"\b(products?|models?|released?|releases|develop|develops|developed|launch|launched|"
+            r"built|make|makes|made)\b"
+        )
+        and not has(_INVEST)
+    ):
+        return Reading("products", {"organization": orgs[0].iri}, "entities", why=f"products of {orgs[0].target.label}")
 
     # --- claims by an organisation -----------------------------------------------------------------
-    if orgs and has(r"\b(say|says|said|view|opinion|point|argue|argues|claim|claims|believe|comment)\b") \
-            and not has(_INVEST):
+    if (
+        orgs
+        and has(r"\b(say|says|said|view|opinion|point|argue|argues|claim|claims|believe|comment)\b")
+        and not has(_INVEST)
+    ):
         return Reading("claims", {"statedBy": orgs[0].iri}, "claims", why=f"what {orgs[0].target.label} said")
 
     # --- backers ---------------------------------------------------------------------------------------
-    if orgs and has(r"\b(behind|backs|backed|backer|backers|backing|supports?|supporters?|supported|giants?)\b") \
-            and not has(r"\b(which|what|how many) ([a-z]+ ){0,2}(companies|startups|firms|ones|businesses|company|"
-                        r"startup|unicorns)\b"):
+    if (
+        orgs
+        and has(r"\b(behind|backs|backed|backer|backers|backing|supports?|supporters?|supported|giants?)\b")
+        and not has(
+            r"\b(which|what|how many) ([a-z]+ ){0,2}(companies|startups|firms|ones|businesses|company|"
+            r"startup|unicorns)\b"
+        )
+    ):
         company = startup_first(orgs)[0]
         return Reading("backers", {"company": company.iri}, "entities", why=f"who stands behind {company.target.label}")
 
@@ -419,41 +565,73 @@ def _understand(parsed: Parsed) -> Reading | NotUnderstood:
         companies = [m for m in orgs if m.iri != investor.iri]
         focus = {"company": companies[0].iri} if companies else {}
         where = f" in {companies[0].target.label}" if companies else ""
-        return Reading("co-investors", {"investor": investor.iri}, "entities", focus=focus,
-                       why=f"co-investors of {investor.target.label}{where}")
+        return Reading(
+            "co-investors",
+            {"investor": investor.iri},
+            "entities",
+            focus=focus,
+            why=f"co-investors of {investor.target.label}{where}",
+        )
     if orgs and (has(_INVEST) or has(r"\bportfolio\b")):
         org = orgs[0]
         count = has(r"\bhow many\b|\bnumber of\b|\bcount\b")
-        object_of_invest = has(r"\b(in|into|to) ORG\b") or has(r"\bORG (investors?|backers?|funders?)\b") \
-            or has(r"\bhow many (investors|backers|funders|shareholders)\b") \
+        object_of_invest = (
+            has(r"\b(in|into|to) ORG\b")
+            or has(r"\bORG (investors?|backers?|funders?)\b")
+            or has(r"\bhow many (investors|backers|funders|shareholders)\b")
             or has(r"\binvestors? (of|in) ORG\b")
-        asks_companies = has(r"\b(which|what|how many) ([a-z]+ ){0,2}(companies|startups|firms|ones|businesses|"
-                             r"company|startup|firm|unicorns)\b")
-        subject_of_invest = asks_companies or has(r"\bportfolio\b") or has(r"\b(has|did|does) ORG\b") \
+        )
+        asks_companies = has(
+            r"\b(which|what|how many) ([a-z]+ ){0,2}(companies|startups|firms|ones|businesses|"
+            r"company|startup|firm|unicorns)\b"
+        )
+        subject_of_invest = (
+            asks_companies
+            or has(r"\bportfolio\b")
+            or has(r"\b(has|did|does) ORG\b")
             or has(r"\bORG (has |have |had )?(invest|invests|invested|investing|back|backs|backed|fund|funds|funded)\b")
+        )
         if object_of_invest and (not asks_companies or "Startup" in startup_first(orgs)[0].target.kinds):
             subject_of_invest = False
             org = startup_first(orgs)[0]
         if subject_of_invest:
             if count:
-                return Reading("portfolio-size", {"investor": org.iri}, "count",
-                               why=f"number of companies {org.target.label} invested in")
-            return Reading("portfolio", {"investor": org.iri}, "entities",
-                           why=f"companies {org.target.label} invested in")
+                return Reading(
+                    "portfolio-size",
+                    {"investor": org.iri},
+                    "count",
+                    why=f"number of companies {org.target.label} invested in",
+                )
+            return Reading(
+                "portfolio", {"investor": org.iri}, "entities", why=f"companies {org.target.label} invested in"
+            )
         if rtypes or has(r"\bround\b"):
-            return Reading("round-investors", {"startup": org.iri, **round_filter()}, "entities",
-                           why=f"investors in {org.target.label}'s round")
+            return Reading(
+                "round-investors",
+                {"startup": org.iri, **round_filter()},
+                "entities",
+                why=f"investors in {org.target.label}'s round",
+            )
         if "Startup" not in org.target.kinds and org.target.kinds & INVESTOR_KINDS and not object_of_invest:
-            return Reading("portfolio", {"investor": org.iri}, "entities",
-                           why=f"companies {org.target.label} invested in")
+            return Reading(
+                "portfolio", {"investor": org.iri}, "entities", why=f"companies {org.target.label} invested in"
+            )
         return Reading("startup-investors", {"startup": org.iri}, "entities", why=f"investors of {org.target.label}")
 
     if rtypes and orgs:
-        return Reading("funding-rounds", {"startup": orgs[0].iri, **round_filter()}, "rounds",
-                       why=f"{orgs[0].target.label}'s {rtypes[0].target.label}")
+        return Reading(
+            "funding-rounds",
+            {"startup": orgs[0].iri, **round_filter()},
+            "rounds",
+            why=f"{orgs[0].target.label}'s {rtypes[0].target.label}",
+        )
     if has(r"\b(evidence|source|article say|article said|what does the article|tell me about|about)\b") and entities:
-        return Reading("evidence", {"entity": entities[0].iri}, "statements",
-                       why=f"what the article says about {entities[0].target.label}")
+        return Reading(
+            "evidence",
+            {"entity": entities[0].iri},
+            "statements",
+            why=f"what the article says about {entities[0].target.label}",
+        )
     if not entities:
         return NotUnderstood("the question names no organisation, person or product that the graph knows")
     return NotUnderstood(

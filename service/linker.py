@@ -24,14 +24,73 @@ from rapidfuzz.distance import OSA
 
 # Words that never start or make up an entity mention by themselves; they keep the
 # fuzzy matcher from pairing "invest" with "Investor" or "round" with "Ground".
-STOPWORDS = frozenset((
-    "a", "an", "the", "of", "in", "on", "at", "to", "for", "by", "and", "or", "but", "with",
-    "from", "is", "are", "was", "were", "be", "been", "did", "do", "does", "has", "have", "had",
-    "who", "whom", "whose", "what", "which", "when", "where", "why", "how", "many", "much", "its",
-    "it", "their", "this", "that", "these", "those", "as", "than", "more", "most", "less", "any",
-    "all", "both", "not", "no", "yes", "s", "company", "companies", "startup", "startups", "firm",
-    "group",
-))
+STOPWORDS = frozenset(
+    (
+        "a",
+        "an",
+        "the",
+        "of",
+        "in",
+        "on",
+        "at",
+        "to",
+        "for",
+        "by",
+        "and",
+        "or",
+        "but",
+        "with",
+        "from",
+        "is",
+        "are",
+        "was",
+        "were",
+        "be",
+        "been",
+        "did",
+        "do",
+        "does",
+        "has",
+        "have",
+        "had",
+        "who",
+        "whom",
+        "whose",
+        "what",
+        "which",
+        "when",
+        "where",
+        "why",
+        "how",
+        "many",
+        "much",
+        "its",
+        "it",
+        "their",
+        "this",
+        "that",
+        "these",
+        "those",
+        "as",
+        "than",
+        "more",
+        "most",
+        "less",
+        "any",
+        "all",
+        "both",
+        "not",
+        "no",
+        "yes",
+        "s",
+        "company",
+        "companies",
+        "startup",
+        "startups",
+        "firm",
+        "group",
+    )
+)
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _WORD = re.compile(r"[0-9a-z\u00c0-\u024f]+(?:[.\-][0-9a-z]+)*|[\u3400-\u9fff\uf900-\ufaff]+")
 FUZZY_MIN_LENGTH = 5
@@ -134,8 +193,9 @@ class Linker:
                 key = " ".join(span)
                 if len(key.replace(" ", "")) < FUZZY_MIN_LENGTH or _CJK.search(key):
                     continue
-                best = process.extractOne(key, self._fuzzy_keys, scorer=OSA.distance,
-                                          score_cutoff=allowed_typos(len(key)))
+                best = process.extractOne(
+                    key, self._fuzzy_keys, scorer=OSA.distance, score_cutoff=allowed_typos(len(key))
+                )
                 if best is not None:
                     claim(start, start + size, self.names[best[0]], 100.0 - 10 * best[1])
         mentions.sort(key=lambda m: (m.start, m.target.iri))

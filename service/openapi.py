@@ -28,17 +28,36 @@ _TYPES = {
 ERROR = {"$ref": "#/components/schemas/Error"}
 
 
+# Every error is the JSON envelope, or its message as plain text for clients that prefer text/plain
+# (service/errors.py). Routes that run a query can always fail with 502 (store unavailable) and 503
+# (time or memory limit), so those are listed with every such route.
+STORE_ERRORS = (502, 503)
+
+
 def _error_responses(*codes: int) -> dict:
     text = {
-        400: "bad request (message says what)",
-        403: "refused: read-only, closed endpoint",
+        400: "bad request (the message says what is wrong)",
+        403: "refused: this is a read-only endpoint that answers only from its own data",
         404: "not found",
         406: "no acceptable format",
-        413: "query too large",
+        413: "request too large (KGQA_MAX_QUERY_BYTES)",
         502: "store unavailable",
-        503: "query exceeded the time limit",
+        503: "the query exceeded the time limit (KGQA_QUERY_TIMEOUT) or the memory limit (KGQA_WORKER_MEMORY_MB)",
     }
-    return {str(c): {"description": text[c], "content": {"application/json": {"schema": ERROR}}} for c in codes}
+    content = {"application/json": {"schema": ERROR}, "text/plain": {"schema": {"type": "string"}}}
+    return {str(c): {"description": text[c], "content": content} for c in codes}
+
+
+TRUNCATION_HEADERS = {
+    "X-KGQA-Truncated": {
+        "description": "`true` when the result was cut by a limit",
+        "schema": {"type": "string", "enum": ["true"]},
+    },
+    "X-KGQA-Truncated-Reason": {
+        "description": "which limit cut it: the row limit (KGQA_MAX_ROWS) or the byte limit (KGQA_MAX_RESULT_BYTES)",
+        "schema": {"type": "string"},
+    },
+}
 
 
 def _sparql_params() -> list[dict]:
@@ -91,7 +110,15 @@ def _canned_path(q: Any) -> dict:
         if p.default is not None:
             schema["default"] = p.default
         params.append({"name": p.name, "in": "query", "required": p.required, "description": p.help, "schema": schema})
-    params.append({"name": "format", "in": "query", "schema": {"type": "string", "enum": ["json", "csv", "tsv"]}})
+    params.append(
+        {
+            "name": "format",
+            "in": "query",
+            "description": "the reply format: json, csv or tsv (any case); empty or absent: by the Accept "
+            "header (JSON by default)",
+            "schema": {"type": "string", "pattern": "^([Jj][Ss][Oo][Nn]|[Cc][Ss][Vv]|[Tt][Ss][Vv])?$"},
+        }
+    )
     return {
         "get": {
             "summary": q.title,
@@ -102,13 +129,14 @@ def _canned_path(q: Any) -> dict:
             "responses": {
                 "200": {
                     "description": "results",
+                    "headers": {"X-KGQA-Truncated": TRUNCATION_HEADERS["X-KGQA-Truncated"]},
                     "content": {
                         "application/json": {"schema": {"$ref": "#/components/schemas/QueryResult"}},
                         "text/csv": {"schema": {"type": "string"}},
                         "text/tab-separated-values": {"schema": {"type": "string"}},
                     },
                 },
-                **_error_responses(400, 406, 503),
+                **_error_responses(400, 406, *STORE_ERRORS),
             },
         }
     }
@@ -145,8 +173,13 @@ def build(registry: Any, server_url: str = "/") -> dict:
                 "tags": ["SPARQL"],
                 "parameters": _sparql_params(),
                 "responses": {
-                    "200": {"description": "results, or the service description", "content": _results_content()},
-                    **_error_responses(400, 403, 406, 413, 503),
+                    "200": {
+                        "description": "results, or (without a query) the service description",
+                        "headers": TRUNCATION_HEADERS,
+                        "content": _results_content(),
+                    },
+                    "303": {"description": "a browser asking for the endpoint without a query: the SPARQL editor"},
+                    **_error_responses(400, 403, 406, 413, *STORE_ERRORS),
                 },
             },
             "post": {
@@ -166,8 +199,8 @@ def build(registry: Any, server_url: str = "/") -> dict:
                     }
                 },
                 "responses": {
-                    "200": {"description": "results", "content": _results_content()},
-                    **_error_responses(400, 403, 406, 413, 503),
+                    "200": {"description": "results", "headers": TRUNCATION_HEADERS, "content": _results_content()},
+                    **_error_responses(400, 403, 406, 413, *STORE_ERRORS),
                 },
             },
         },
@@ -182,7 +215,7 @@ def build(registry: Any, server_url: str = "/") -> dict:
                 ],
                 "responses": {
                     "200": {"description": "the graph", "content": _rdf_content()},
-                    **_error_responses(400, 404, 406),
+                    **_error_responses(400, 404, 406, *STORE_ERRORS),
                 },
             }
         },
@@ -192,7 +225,10 @@ def build(registry: Any, server_url: str = "/") -> dict:
                 "operationId": "graph",
                 "tags": ["Linked Data"],
                 "parameters": [{"name": "format", "in": "query", "schema": {"type": "string"}}],
-                "responses": {"200": {"description": "RDF", "content": _rdf_content()}, **_error_responses(406)},
+                "responses": {
+                    "200": {"description": "RDF", "content": _rdf_content()},
+                    **_error_responses(406, *STORE_ERRORS),
+                },
             }
         },
         "/ontology": {
@@ -207,7 +243,10 @@ def build(registry: Any, server_url: str = "/") -> dict:
                         "schema": {"type": "string", "enum": ["ttl", "nt", "rdf", "owl", "jsonld"]},
                     }
                 ],
-                "responses": {"200": {"description": "RDF", "content": _rdf_content()}, **_error_responses(404, 406)},
+                "responses": {
+                    "200": {"description": "RDF", "content": _rdf_content()},
+                    **_error_responses(404, 406, *STORE_ERRORS),
+                },
             }
         },
         "/entity/{entity_id}": {
@@ -224,7 +263,7 @@ def build(registry: Any, server_url: str = "/") -> dict:
                         "description": "the entity",
                         "content": {"text/html": {"schema": {"type": "string"}}, **_rdf_content()},
                     },
-                    **_error_responses(404, 406),
+                    **_error_responses(404, 406, *STORE_ERRORS),
                 },
             }
         },
@@ -258,12 +297,14 @@ def build(registry: Any, server_url: str = "/") -> dict:
                 "responses": {
                     "200": {
                         "description": "results",
+                        "headers": {"X-KGQA-Truncated": TRUNCATION_HEADERS["X-KGQA-Truncated"]},
                         "content": {
                             "application/json": {"schema": {"$ref": "#/components/schemas/QueryResult"}},
                             "text/csv": {"schema": {"type": "string"}},
+                            "text/tab-separated-values": {"schema": {"type": "string"}},
                         },
                     },
-                    **_error_responses(400, 404, 406, 503),
+                    **_error_responses(400, 404, 406, *STORE_ERRORS),
                 },
             }
         },
@@ -272,13 +313,21 @@ def build(registry: Any, server_url: str = "/") -> dict:
                 "summary": "Answer a question in English",
                 "operationId": "askGet",
                 "tags": ["Q&A"],
-                "parameters": [{"name": "q", "in": "query", "required": True, "schema": {"type": "string"}}],
+                "parameters": [
+                    {
+                        "name": "q",
+                        "in": "query",
+                        "required": True,
+                        "description": "the question, at most 500 characters, no control characters",
+                        "schema": {"type": "string"},
+                    }
+                ],
                 "responses": {
                     "200": {
                         "description": "the answer",
                         "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Answer"}}},
                     },
-                    **_error_responses(400),
+                    **_error_responses(400, *STORE_ERRORS),
                 },
             },
             "post": {
@@ -286,6 +335,7 @@ def build(registry: Any, server_url: str = "/") -> dict:
                 "operationId": "askPost",
                 "tags": ["Q&A"],
                 "requestBody": {
+                    "required": True,
                     "content": {
                         "application/json": {
                             "schema": {
@@ -293,15 +343,22 @@ def build(registry: Any, server_url: str = "/") -> dict:
                                 "required": ["question"],
                                 "properties": {"question": {"type": "string"}},
                             }
-                        }
-                    }
+                        },
+                        "application/x-www-form-urlencoded": {
+                            "schema": {
+                                "type": "object",
+                                "required": ["question"],
+                                "properties": {"question": {"type": "string"}},
+                            }
+                        },
+                    },
                 },
                 "responses": {
                     "200": {
                         "description": "the answer",
                         "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Answer"}}},
                     },
-                    **_error_responses(400),
+                    **_error_responses(400, 413, *STORE_ERRORS),
                 },
             },
         },
@@ -349,10 +406,19 @@ def build(registry: Any, server_url: str = "/") -> dict:
                 "Error": {
                     "type": "object",
                     "required": ["error", "status"],
+                    "description": "one envelope for every error; context keys where they help",
                     "properties": {
-                        "error": {"type": "string"},
+                        "error": {"type": "string", "description": "what is wrong, for a person"},
                         "status": {"type": "integer"},
-                        "param": {"type": "string"},
+                        "param": {"type": "string", "description": "the parameter at fault"},
+                        "query": {"type": "string", "description": "an unknown canned-query name"},
+                        "id": {"type": "string", "description": "an unknown entity id"},
+                        "graph": {"type": "string", "description": "a graph that is not in the store"},
+                        "candidates": {
+                            "type": "array",
+                            "items": {"type": "string"},
+                            "description": "entities an ambiguous name could mean",
+                        },
                     },
                 },
                 "Cell": cell,
@@ -371,6 +437,10 @@ def build(registry: Any, server_url: str = "/") -> dict:
                         },
                         "boolean": {"type": "boolean"},
                         "truncated": {"type": "boolean"},
+                        "truncatedReason": {
+                            "type": "string",
+                            "description": "present when truncated: which limit cut the result",
+                        },
                     },
                 },
                 "Catalog": {

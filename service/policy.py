@@ -179,10 +179,34 @@ def _check(text: str) -> CheckedQuery:
     )
 
 
+# Deeper than this, a query is refused before any parser sees it. Oxigraph's parser (pyoxigraph
+# 0.5.13) recurses on the native stack and crashes the whole process with SIGSEGV at about 3000
+# nested groups, brackets or parentheses (a 6 KB query; tests/test_bad_inputs.py), and rdflib's
+# parser gives up with RecursionError from about 30. No real query nests anywhere near this.
+MAX_NESTING = 64
+_OPENERS, _CLOSERS = "{([", "})]"
+
+
+def nesting_depth(text: str) -> int:
+    """The deepest nesting of `{`, `(` and `[` outside comments, strings and IRIs (escapes expanded).
+
+    :raise ValueError: a `\\U` escape that names no code point (rdflib's expansion refuses it).
+    """
+    depth = deepest = 0
+    for c in _strip_lexically(text):
+        if c in _OPENERS:
+            depth += 1
+            deepest = max(deepest, depth)
+        elif c in _CLOSERS:
+            depth = max(0, depth - 1)
+    return deepest
+
+
 def check_query(text: str | None, *, max_bytes: int) -> CheckedQuery:
     """Parse and vet a query before it goes near a store.
 
-    :raise BadQuery 400: missing, empty or syntactically wrong query (with line and column).
+    :raise BadQuery 400: missing, empty or syntactically wrong query (with line and column), or
+        nested deeper than `MAX_NESTING`.
     :raise TooLarge 413: longer than `max_bytes` in UTF-8.
     :raise Forbidden 403: an update, or SERVICE.
     """
@@ -192,6 +216,15 @@ def check_query(text: str | None, *, max_bytes: int) -> CheckedQuery:
         )
     if len(text.encode("utf-8", "surrogatepass")) > max_bytes:
         raise TooLarge(f"query is longer than the {max_bytes} byte limit")
+    try:
+        depth = nesting_depth(text)
+    except ValueError as exc:  # e.g. \UFFFFFFFF: checked here, so the parsers below never see it
+        raise BadQuery(f"{exc}: a \\u or \\U escape must name a Unicode code point") from None
+    if depth > MAX_NESTING:
+        raise BadQuery(
+            f"the query nests groups, brackets or parentheses {depth} deep; the limit is {MAX_NESTING}. "
+            "It was not run: flatten it (several triple patterns can share one group)"
+        )
     return _check(text)
 
 

@@ -79,7 +79,8 @@ def _run(store: Any, request: tuple) -> tuple:
 
     op = request[0]
     if op == "query":
-        _, sparql, bindings, dataset, results_name, graph_name, cap = request
+        _, sparql, bindings, dataset, results_name, graph_name, cap = request[:7]
+        max_bytes = request[7] if len(request) > 7 else None  # KGQA_MAX_RESULT_BYTES
         kwargs: dict[str, Any] = {}
         if bindings:
             kwargs["substitutions"] = {ox.Variable(k): v for k, v in bindings.items()}
@@ -90,7 +91,9 @@ def _run(store: Any, request: tuple) -> tuple:
             kwargs["named_graphs"] = [ox.NamedNode(g) for g in dataset[1]]
         try:
             results = store.query(sparql, **kwargs)
-            encoded = formats.encode(results, formats.BY_NAME[results_name], formats.BY_NAME[graph_name], cap)
+            encoded = formats.encode(
+                results, formats.BY_NAME[results_name], formats.BY_NAME[graph_name], cap, max_bytes
+            )
         except SyntaxError as exc:
             return ("error", "syntax", str(exc))
         return ("ok", encoded)
@@ -102,10 +105,19 @@ def _run(store: Any, request: tuple) -> tuple:
     return ("error", "internal", f"unknown request {op!r}")
 
 
-def _worker_main(spec: StoreSpec, conn: Connection) -> None:
+def _worker_main(spec: StoreSpec, conn: Connection, memory_mb: int | None = None) -> None:
     """Worker process: open the store, say ready, then answer requests until the pipe closes."""
     # Ctrl-C in a terminal signals the whole process group; the parent decides when workers stop.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if memory_mb:
+        # KGQA_WORKER_MEMORY_MB. The time limit alone does not bound memory: a SELECT DISTINCT over a
+        # cartesian product allocates about 400 MB a second. RLIMIT_DATA (heap and private anonymous
+        # mappings, not shared libraries) makes the allocation fail; Oxigraph then aborts the
+        # process, and the parent answers 503 and starts a replacement.
+        import resource
+
+        limit = int(memory_mb) * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_DATA, (limit, limit))
     try:
         store = open_store(spec)
         conn.send(("ready", len(store)))
@@ -147,9 +159,10 @@ class _Worker:
 class QueryPool:
     """A fixed number of worker processes, each used by one request thread at a time."""
 
-    def __init__(self, spec: StoreSpec, *, size: int = 2) -> None:
+    def __init__(self, spec: StoreSpec, *, size: int = 2, memory_mb: int | None = None) -> None:
         self.spec = spec
         self.size = max(1, size)
+        self.memory_mb = memory_mb
         self.triple_count = 0
         self._ctx = multiprocessing.get_context("forkserver")
         self._ctx.set_forkserver_preload(["service.pool", "pyoxigraph", "service.formats"])
@@ -162,7 +175,9 @@ class QueryPool:
 
     def _spawn(self) -> _Worker:
         parent, child = self._ctx.Pipe(duplex=True)
-        process = self._ctx.Process(target=_worker_main, args=(self.spec, child), daemon=True, name="kgqa-query-worker")
+        process = self._ctx.Process(
+            target=_worker_main, args=(self.spec, child, self.memory_mb), daemon=True, name="kgqa-query-worker"
+        )
         process.start()
         child.close()  # so that the parent sees EOF if the worker dies
         worker = _Worker(process, parent)
@@ -177,6 +192,8 @@ class QueryPool:
             status, detail = "failed", "the worker exited while opening the store"
         if status != "ready":
             self._discard(worker)
+            if self.memory_mb and worker.process.exitcode == -signal.SIGABRT:
+                detail += f" (it ran out of memory: raise KGQA_WORKER_MEMORY_MB, now {self.memory_mb})"
             raise RuntimeError(f"a query worker could not open the store: {detail}")
         worker.triples = detail
         return worker
@@ -257,7 +274,7 @@ class QueryPool:
             (its worker is then killed and replaced).
         :raise StoreError: if the worker died while running the query.
         """
-        from service.errors import QueryTimeout, StoreError
+        from service.errors import QueryTimeout, ResourceLimit, StoreError
 
         if self._closed:
             raise StoreError("the store is closed")
@@ -275,8 +292,16 @@ class QueryPool:
                 raise QueryTimeout(limit)
             reply = worker.conn.recv()
         except (EOFError, OSError) as exc:
+            self._replace(worker)  # kills (if needed) and reaps it, so its exit code is known
+            if self.memory_mb and worker.process.exitcode == -signal.SIGABRT:
+                log.warning(
+                    "query passed the %d MB memory limit; worker pid %s stopped", self.memory_mb, worker.process.pid
+                )
+                raise ResourceLimit(
+                    f"query needed more than the {self.memory_mb} MB memory limit of a query worker and was "
+                    "stopped (KGQA_WORKER_MEMORY_MB); add a LIMIT or make the query more selective"
+                ) from exc
             log.error("query worker pid %s died while running a query", worker.process.pid)
-            self._replace(worker)
             raise StoreError("the query worker stopped unexpectedly; the query was not completed") from exc
         self._idle.put(worker)
         return reply

@@ -409,11 +409,17 @@ def _resolve_iri(state: State, canned: CannedQuery, p: Param, value: str) -> ox.
     return ox.NamedNode(found[0])
 
 
+# Numbers longer than this cannot be stored by Oxigraph (64-bit integers, 128-bit decimals) anyway.
+MAX_NUMBER_DIGITS = 40
+
+
 def to_term(state: State, canned: CannedQuery, p: Param, value: str) -> Term:
     """Convert one parameter value to an RDF term, checking its type.
 
     :raise BadQuery 400: naming the parameter, if the value does not fit.
     """
+    if re.search("[\ud800-\udfff]", value):  # from argv bytes that are not UTF-8; pyoxigraph refuses them
+        raise BadQuery(f"parameter {p.name!r} is not valid Unicode text (a lone surrogate)", param=p.name)
     value = value.strip()
     if p.type == "iri":
         return _resolve_iri(state, canned, p, value)
@@ -433,16 +439,29 @@ def to_term(state: State, canned: CannedQuery, p: Param, value: str) -> Term:
         return ox.Literal("true" if value.lower() in {"true", "1"} else "false", datatype=ox.NamedNode(XSD + "boolean"))
     number = value.replace(",", "").replace("_", "")
     if p.type == "integer":
-        if not re.fullmatch(r"[+-]?\d+", number):
-            raise BadQuery(f"parameter {p.name!r} must be an integer", param=p.name)
+        # A bounded length: int() of more than 4300 digits raises (it was a 500),
+        # and Oxigraph's xsd:integer is 64-bit, so longer numbers could never match anything.
+        if not re.fullmatch(rf"[+-]?\d{{1,{MAX_NUMBER_DIGITS}}}", number):
+            raise BadQuery(
+                f"parameter {p.name!r} must be an integer of at most {MAX_NUMBER_DIGITS} digits", param=p.name
+            )
         return ox.Literal(str(int(number)), datatype=ox.NamedNode(XSD + "integer"))
     # decimal
     try:
-        if not re.fullmatch(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?", number):
+        if not re.fullmatch(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d{1,6})?", number):
             raise InvalidOperation
         dec = Decimal(number)
     except InvalidOperation:
         raise BadQuery(f"parameter {p.name!r} must be a number such as 2500000000", param=p.name) from None
+    # Written out in full below: without this bound "1e99999999" (11 bytes) became a 100 MB literal,
+    # sent to a worker and echoed in the reply.
+    if not dec:
+        dec = Decimal(0)  # "0e-999999" is zero, and would be written with a million zeros
+    elif not -MAX_NUMBER_DIGITS <= dec.adjusted() < MAX_NUMBER_DIGITS:
+        raise BadQuery(
+            f"parameter {p.name!r} is out of range: at most {MAX_NUMBER_DIGITS} digits before or after the point",
+            param=p.name,
+        )
     text = format(dec, "f")
     return ox.Literal(text, datatype=ox.NamedNode(XSD + "decimal"))
 
@@ -595,6 +614,8 @@ def result_json(state: State, canned: CannedQuery, result: Result, bindings: Map
     body["columns"] = columns
     body["rows"] = [{c: cell(r.get(c), labels) for c in columns} for r in rows]
     body["truncated"] = result.truncated
+    if result.truncated and result.note:
+        body["truncatedReason"] = result.note  # which limit cut it: KGQA_MAX_ROWS or KGQA_MAX_RESULT_BYTES
     return body
 
 

@@ -70,6 +70,8 @@ def reply(result: Result, fmt: Format, *, filename: str | None = None) -> Respon
     resp.headers["Vary"] = "Accept"
     if result.truncated:
         resp.headers["X-KGQA-Truncated"] = "true"
+        if result.note:  # which limit cut it, e.g. "... under the 8388608-byte limit (KGQA_MAX_RESULT_BYTES)"
+            resp.headers["X-KGQA-Truncated-Reason"] = result.note
     if filename:
         resp.headers["Content-Disposition"] = f'inline; filename="{filename}.{fmt.extension}"'
     return resp

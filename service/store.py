@@ -53,10 +53,11 @@ class Result:
     data: bytes
     truncated: bool = False
     variables: tuple[str, ...] = ()
+    note: str | None = None  # why a truncated result was cut (row or byte limit), for the reply
 
     @classmethod
     def from_encoded(cls, enc: Encoded) -> Result:
-        return cls(enc.form, formats.BY_NAME[enc.format_name], enc.data, enc.truncated, enc.variables)
+        return cls(enc.form, formats.BY_NAME[enc.format_name], enc.data, enc.truncated, enc.variables, enc.note)
 
     def serialize(self, fmt: Format) -> bytes:
         """The results in `fmt`, converted by pyoxigraph's writers when needed."""
@@ -134,9 +135,13 @@ class OxigraphStore:
     cannot be stopped in CPython, so each query runs in a worker process (`service.pool`).
     """
 
-    def __init__(self, spec: StoreSpec, *, workers: int = 2) -> None:
+    def __init__(
+        self, spec: StoreSpec, *, workers: int = 2, max_result_bytes: int | None = None, memory_mb: int | None = None
+    ) -> None:
         self.spec = spec
-        self.pool = QueryPool(spec, size=workers)
+        # Applies with the row cap: a query asked for without one (whole-graph downloads) has neither.
+        self.max_result_bytes = max_result_bytes
+        self.pool = QueryPool(spec, size=workers, memory_mb=memory_mb)
         self.pool.start()
         self._count = self.pool.triple_count
 
@@ -159,6 +164,7 @@ class OxigraphStore:
             results_format.name,
             graph_format.name,
             max_rows,
+            self.max_result_bytes if max_rows is not None else None,
         )
         reply = self.pool.call(request, timeout_s)
         if reply[0] == "ok":
@@ -290,9 +296,12 @@ class RemoteStore:
     look the same.
     """
 
-    def __init__(self, endpoint: str, *, agent: str = "kgqa (+https://w3id.org/kgqa)") -> None:
+    def __init__(
+        self, endpoint: str, *, agent: str = "kgqa (+https://w3id.org/kgqa)", max_result_bytes: int | None = None
+    ) -> None:
         self.endpoint = endpoint
         self.agent = agent
+        self.max_result_bytes = max_result_bytes
         self._count: int | None = None
 
     def _fetch(self, sparql: str, dataset: Dataset | None, timeout_s: float) -> tuple[bytes, str]:
@@ -349,7 +358,8 @@ class RemoteStore:
             parsed = (q.triple for q in ox.parse(data, format=fmt.oxigraph))
         else:
             raise StoreError(f"the remote SPARQL endpoint answered with an unexpected type {media!r}")
-        return Result.from_encoded(formats.encode(parsed, results_format, graph_format, max_rows))
+        max_bytes = self.max_result_bytes if max_rows is not None else None
+        return Result.from_encoded(formats.encode(parsed, results_format, graph_format, max_rows, max_bytes))
 
     def triple_count(self) -> int:
         if self._count is None:

@@ -139,8 +139,6 @@ def require() -> None:
         skip_or_fail(f"OWL API check unavailable: {'; '.join(problems)}; {INSTALL_HINT}")
 
 
-
-
 def cache_root() -> Path:
     """Where compiled classes are kept: the repo's pytest cache, or the temp dir if read-only."""
     override = os.environ.get("KGQA_OWLAPI_CACHE")
@@ -254,8 +252,7 @@ def check(
     lines = [line for line in proc.stdout.splitlines() if line.startswith("{")]
     if proc.returncode not in (EXIT_OK, EXIT_NOT_DL, EXIT_LOAD_ERROR, EXIT_INTERNAL) or not lines:
         raise OwlApiCheckError(
-            f"OWL API check of {path} failed (exit {proc.returncode}):\n"
-            f"{proc.stdout[-3000:]}{proc.stderr[-3000:]}"
+            f"OWL API check of {path} failed (exit {proc.returncode}):\n{proc.stdout[-3000:]}{proc.stderr[-3000:]}"
         )
     report: dict[str, Any] = json.loads(lines[-1])
     if report.get("status") == "internal_error":
@@ -291,9 +288,7 @@ def main(argv: list[str] | None = None) -> int:
     if problems:
         print(f"owlapi: cannot run: {'; '.join(problems)}; {INSTALL_HINT}", file=sys.stderr)
         return 69
-    report = check(
-        args.file, catalog=args.catalog, use_catalog=not args.no_catalog, merged_out=args.merged_out
-    )
+    report = check(args.file, catalog=args.catalog, use_catalog=not args.no_catalog, merged_out=args.merged_out)
     report.pop("stderr", None)
     print(json.dumps(report, indent=2, ensure_ascii=False))
     return int(report["exit_code"])

@@ -47,9 +47,7 @@ XML_BASE = "{http://www.w3.org/XML/1998/namespace}base"
 # owlready2 stores what HermiT inferred in an ontology of this name (sic).
 INFERENCES_ONTOLOGY = "http://inferrences/"
 # owlready2 imports the Python module an ontology names with this annotation: never.
-OWLREADY_PYTHON_MODULE = URIRef(
-    "http://www.lesfleursdunormal.fr/static/_downloads/owlready_ontology.owl#python_module"
-)
+OWLREADY_PYTHON_MODULE = URIRef("http://www.lesfleursdunormal.fr/static/_downloads/owlready_ontology.owl#python_module")
 # Types every individual has: no news.
 TRIVIAL_TYPES = {OWL.Thing, OWL.NamedIndividual}
 
@@ -94,8 +92,6 @@ def require() -> None:
     problems = missing()
     if problems:
         skip_or_fail(f"HermiT unavailable: {'; '.join(problems)}; run scripts/system-deps.sh as root")
-
-
 
 
 # ---- loading, imports through the catalog --------------------------------------------------
@@ -326,9 +322,7 @@ def reason(
             raise ReasonerError(f"HermiT failed: {' '.join(str(exc).split())[:4000]}") from None
         seconds = time.monotonic() - t0
         inferred = _inferred_graph(world)
-        unsatisfiable = sorted(
-            URIRef(c.iri) for c in world.inconsistent_classes() if c is not owlready2.Nothing
-        )
+        unsatisfiable = sorted(URIRef(c.iri) for c in world.inconsistent_classes() if c is not owlready2.Nothing)
     finally:
         world.close()
     for prefix, namespace in asserted.namespaces():

@@ -74,8 +74,21 @@ def test_question(client: Any, item: dict[str, Any]) -> None:
 
 def test_every_kind_is_covered() -> None:
     kinds = {item["kind"] for item in QUESTIONS}
-    assert kinds >= {"lead", "investors", "portfolio", "multihop", "money", "round", "subsidiary", "people",
-                     "strategic", "products", "unicorn", "stats", "unknown"}
+    assert kinds >= {
+        "lead",
+        "investors",
+        "portfolio",
+        "multihop",
+        "money",
+        "round",
+        "subsidiary",
+        "people",
+        "strategic",
+        "products",
+        "unicorn",
+        "stats",
+        "unknown",
+    }
 
 
 def test_reply_follows_the_contract(client: Any) -> None:
@@ -97,18 +110,28 @@ def test_reply_follows_the_contract(client: Any) -> None:
 
 def test_the_sparql_shown_gives_the_same_answer_on_the_endpoint(client: Any) -> None:
     reply = ask(client, "Which companies has Tencent invested in?")
-    response = client.post("/sparql", data={"query": reply["sparql"]},
-                           headers={"Accept": "application/sparql-results+json"})
+    response = client.post(
+        "/sparql", data={"query": reply["sparql"]}, headers={"Accept": "application/sparql-results+json"}
+    )
     assert response.status_code == 200
     rows = response.get_json()["results"]["bindings"]
     assert {r["answer"]["value"] for r in rows} == {a["iri"] for a in reply["answers"]}
 
 
-@pytest.mark.parametrize("question", [
-    "Who led MiniMax's round?", "Who invested in Moonshot AI's Series B?", "What is MiniMax's valuation?",
-    "When did Moonshot AI close its Series B?", "Who is the chairman of Alibaba?", "Who made Gemini 1.5?",
-    "Which Alibaba subsidiary invested in 01.AI?", "Is MiniMax a unicorn?", "Who backs OpenAI?",
-])
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Who led MiniMax's round?",
+        "Who invested in Moonshot AI's Series B?",
+        "What is MiniMax's valuation?",
+        "When did Moonshot AI close its Series B?",
+        "Who is the chairman of Alibaba?",
+        "Who made Gemini 1.5?",
+        "Which Alibaba subsidiary invested in 01.AI?",
+        "Is MiniMax a unicorn?",
+        "Who backs OpenAI?",
+    ],
+)
 def test_evidence_is_verbatim_from_the_article(client: Any, question: str) -> None:
     reply = ask(client, question)
     article = [e for e in reply["evidence"] if e.get("kind") != "external"]
@@ -136,11 +159,14 @@ def test_amounts_dates_and_booleans_have_typed_values(client: Any) -> None:
     assert count["value"] == 5
 
 
-@pytest.mark.parametrize("question", [
-    "Who led MiniMax's round?\" } ; DROP ALL ; SELECT * { ?s ?p ?o } #",
-    "Who invested in <http://127.0.0.1:1/x> SERVICE { }",
-    "who led minimax's round ' } UNION { ?s ?p ?o } #",
-])
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Who led MiniMax's round?\" } ; DROP ALL ; SELECT * { ?s ?p ?o } #",
+        "Who invested in <http://127.0.0.1:1/x> SERVICE { }",
+        "who led minimax's round ' } UNION { ?s ?p ?o } #",
+    ],
+)
 def test_question_text_never_reaches_the_sparql(client: Any, question: str) -> None:
     reply = ask(client, question)
     if reply["sparql"]:
@@ -154,15 +180,18 @@ def test_post_json_and_form(client: Any) -> None:
     assert [a["label"] for a in by_json["answers"]] == [a["label"] for a in by_form["answers"]] == ["Microsoft"]
 
 
-@pytest.mark.parametrize(("request_kwargs", "message"), [
-    ({"method": "GET"}, "missing question"),
-    ({"method": "GET", "query_string": {"q": "   "}}, "empty"),
-    ({"method": "GET", "query_string": {"q": "x" * 501}}, "limit is 500"),
-    ({"method": "GET", "query_string": {"q": "who\x00led"}}, "control characters"),
-    ({"method": "POST", "json": {"question": 42}}, "must be a string"),
-    ({"method": "POST", "json": ["who led MiniMax's round?"]}, "JSON object"),
-    ({"method": "POST", "data": "{not json", "content_type": "application/json"}, "JSON object"),
-])
+@pytest.mark.parametrize(
+    ("request_kwargs", "message"),
+    [
+        ({"method": "GET"}, "missing question"),
+        ({"method": "GET", "query_string": {"q": "   "}}, "empty"),
+        ({"method": "GET", "query_string": {"q": "x" * 501}}, "limit is 500"),
+        ({"method": "GET", "query_string": {"q": "who\x00led"}}, "control characters"),
+        ({"method": "POST", "json": {"question": 42}}, "must be a string"),
+        ({"method": "POST", "json": ["who led MiniMax's round?"]}, "JSON object"),
+        ({"method": "POST", "data": "{not json", "content_type": "application/json"}, "JSON object"),
+    ],
+)
 def test_bad_requests_get_a_clear_400(client: Any, request_kwargs: dict[str, Any], message: str) -> None:
     response = client.open("/api/ask", **request_kwargs)
     assert response.status_code == 400

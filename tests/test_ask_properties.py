@@ -20,10 +20,43 @@ from service import create_app
 from service.ask import answer_question, asker_for
 from service.intents import NotUnderstood, Reading, prepare, understand
 
-NAMES = ["MiniMax", "Alibaba", "阿里巴巴", "Moonshot AI", "Tencent", "Series B", "chairman", "OpenAI",
-         "Claude 3", "Zhipu AI", "01.AI", "the dark side of the moon"]
-CUES = ["who led", "did", "invested in", "valuation", "how many", "how much", "both", "but not", "when",
-        "unicorn", "besides", "?", "'s", "\"", "}", "{", "#", "SERVICE", "<http://127.0.0.1/>", "\u202e", "ℳ"]
+NAMES = [
+    "MiniMax",
+    "Alibaba",
+    "阿里巴巴",
+    "Moonshot AI",
+    "Tencent",
+    "Series B",
+    "chairman",
+    "OpenAI",
+    "Claude 3",
+    "Zhipu AI",
+    "01.AI",
+    "the dark side of the moon",
+]
+CUES = [
+    "who led",
+    "did",
+    "invested in",
+    "valuation",
+    "how many",
+    "how much",
+    "both",
+    "but not",
+    "when",
+    "unicorn",
+    "besides",
+    "?",
+    "'s",
+    '"',
+    "}",
+    "{",
+    "#",
+    "SERVICE",
+    "<http://127.0.0.1/>",
+    "\u202e",
+    "ℳ",
+]
 
 
 @pytest.fixture(scope="module")

@@ -48,11 +48,19 @@ def _break(paths: Paths, file: str, old: str, new: str) -> None:
 @pytest.mark.parametrize(
     ("file", "old", "new", "message"),
     [
-        ("rounds.yaml", "completed a round of $800 million", "completed a round of $900 million",
-         "rounds.yaml:31: quote not found verbatim in the article"),
+        (
+            "rounds.yaml",
+            "completed a round of $800 million",
+            "completed a round of $900 million",
+            "rounds.yaml:31: quote not found verbatim in the article",
+        ),
         ("rounds.yaml", "type: SeriesB", "type: SeriesZ", "unknown RoundType 'SeriesZ'"),
-        ("relations.yaml", "property: hasSubsidiary", "property: hasSubsidary",
-         "relations.yaml:14: unknown property 'hasSubsidary'"),
+        (
+            "relations.yaml",
+            "property: hasSubsidiary",
+            "property: hasSubsidary",
+            "relations.yaml:14: unknown property 'hasSubsidary'",
+        ),
         ("rounds.yaml", "company: MiniMax", "company: MiniMaxx", "unknown entity 'MiniMaxx'"),
         ("entities.yaml", "types: [TechGiant]", "types: [TechGiants]", "unknown class 'TechGiants'"),
         ("rounds.yaml", "    precision: Day\n", "    precision: Day\n    bogus: 1\n", "unknown key 'bogus'"),
@@ -82,8 +90,9 @@ def test_shape_violation_stops_the_build(tmp_path: Path) -> None:
     before = _snapshot(paths.dist)
     shapes = paths.shapes.read_text(encoding="utf-8")
     # Tighten a shape so the real data violates it: rounds would need a date.
-    shapes = shapes.replace("sh:path kgqa:date ; sh:maxCount 1 ;",
-                            "sh:path kgqa:date ; sh:minCount 1 ; sh:maxCount 1 ;")
+    shapes = shapes.replace(
+        "sh:path kgqa:date ; sh:maxCount 1 ;", "sh:path kgqa:date ; sh:minCount 1 ; sh:maxCount 1 ;"
+    )
     paths.shapes.write_text(shapes, encoding="utf-8")
     with pytest.raises(BuildError, match=r"(?s)violates 3 SHACL constraint.*01_AI_angel_round"):
         build(paths, quiet=True)
@@ -95,7 +104,9 @@ def test_cli_reports_failure_with_exit_1(tmp_path: Path) -> None:
     _break(paths, "rounds.yaml", "type: SeriesB", "type: [SeriesB")
     result = subprocess.run(
         [sys.executable, "-m", "kg.build", "--root", str(tmp_path), "--out", str(tmp_path / "out")],
-        capture_output=True, text=True, cwd=ROOT,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
     )
     assert result.returncode == 1
     assert "kgqa build failed: rounds.yaml:" in result.stderr
@@ -123,12 +134,14 @@ def test_store_input_keeps_the_article_text_exact() -> None:
 
     store = ox.Store()
     store.load(path=str(ROOT / "kg" / "dist" / "kgqa-kg.trig"), format=ox.RdfFormat.TRIG)
-    rows = list(store.query("""
+    rows = list(
+        store.query("""
         PREFIX kgqa: <https://w3id.org/kgqa/ontology#>
         PREFIX prov: <http://www.w3.org/ns/prov#>
         SELECT ?quote ?start ?end ?text WHERE {
           GRAPH ?g { ?ev kgqa:quote ?quote ; kgqa:charStart ?start ; kgqa:charEnd ?end ; prov:wasQuotedFrom ?src .
-                     ?src kgqa:sourceText ?text } }"""))
+                     ?src kgqa:sourceText ?text } }""")
+    )
     assert len(rows) > 30
     for row in rows:
         start, end = int(row["start"].value), int(row["end"].value)

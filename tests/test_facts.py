@@ -30,29 +30,40 @@ def test_repository_facts_load() -> None:
 
 
 def test_floats_become_exact_decimals(tmp_path: Path) -> None:
-    facts = load_facts(write(tmp_path, "statistics:\n  - {id: x, about: [a], measure: m, stated_by: b,"
-                                       " quantity: 0.3, evidence: q}\n"))
+    facts = load_facts(
+        write(tmp_path, "statistics:\n  - {id: x, about: [a], measure: m, stated_by: b, quantity: 0.3, evidence: q}\n")
+    )
     assert facts.statistics[0].quantity == Decimal("0.3")
 
 
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("rounds:\n  - id: r\n    company: c\n    type: SeriesB\n    valuaton: {}\n    evidence: q\n",
-         "more.yaml:2: round: unknown key 'valuaton'"),
+        (
+            "rounds:\n  - id: r\n    company: c\n    type: SeriesB\n    valuaton: {}\n    evidence: q\n",
+            "more.yaml:2: round: unknown key 'valuaton'",
+        ),
         ("rounds:\n  - {id: r, company: c, type: SeriesB}\n", "more.yaml:2: round: needs evidence"),
-        ("rounds:\n  - {id: r, company: c, type: A, date: '2024-02', precision: Day, evidence: q}\n",
-         "does not match precision Day"),
-        ("rounds:\n  - {id: r, company: c, type: A, evidence: q, valuation: {value: -5, currency: USD}}\n",
-         "non-negative"),
-        ("rounds:\n  - {id: r, company: c, type: A, evidence: q, valuation: {value: 5, currency: dollars}}\n",
-         "ISO 4217"),
+        (
+            "rounds:\n  - {id: r, company: c, type: A, date: '2024-02', precision: Day, evidence: q}\n",
+            "does not match precision Day",
+        ),
+        (
+            "rounds:\n  - {id: r, company: c, type: A, evidence: q, valuation: {value: -5, currency: USD}}\n",
+            "non-negative",
+        ),
+        (
+            "rounds:\n  - {id: r, company: c, type: A, evidence: q, valuation: {value: 5, currency: dollars}}\n",
+            "ISO 4217",
+        ),
         ("facts:\n  - {subject: a, property: b, object: c, evidence: q\n", "more.yaml:3: YAML syntax error"),
         ("entities:\n  - {id: a, id: b}\n", "duplicate key 'id'"),
         ("facts:\n  - {subject: a, property: b, object: c, evidence: q, lead: yes}\n", "unknown key 'lead'"),
         ("bogus: []\n", "unknown section 'bogus'"),
-        ("rounds:\n  - {id: r, company: c, type: A, evidence: q, investments: [{investor: x, lead: 1}]}\n",
-         "'lead' must be true or false"),
+        (
+            "rounds:\n  - {id: r, company: c, type: A, evidence: q, investments: [{investor: x, lead: 1}]}\n",
+            "'lead' must be true or false",
+        ),
     ],
 )
 def test_bad_input_names_file_and_line(tmp_path: Path, text: str, message: str) -> None:

@@ -16,13 +16,25 @@ SERIES_B = Target("kgqa:SeriesB", "Series B", frozenset({"RoundType"}))
 
 @pytest.fixture(scope="module")
 def linker() -> Linker:
-    return Linker.from_names([
-        ("Alibaba Group", ALIBABA), ("Alibaba", ALIBABA), ("Ali", ALIBABA), ("阿里巴巴", ALIBABA),
-        ("Alibaba Cloud", CLOUD), ("阿里云", CLOUD),
-        ("Moonshot AI", MOONSHOT), ("Moonshot", MOONSHOT), ("the Dark Side of the Moon", MOONSHOT),
-        ("月之暗面", MOONSHOT), ("Tencent", TENCENT), ("腾讯", TENCENT),
-        ("01.AI", ZEROONE), ("Zero One Everything", ZEROONE), ("Series B", SERIES_B),
-    ])
+    return Linker.from_names(
+        [
+            ("Alibaba Group", ALIBABA),
+            ("Alibaba", ALIBABA),
+            ("Ali", ALIBABA),
+            ("阿里巴巴", ALIBABA),
+            ("Alibaba Cloud", CLOUD),
+            ("阿里云", CLOUD),
+            ("Moonshot AI", MOONSHOT),
+            ("Moonshot", MOONSHOT),
+            ("the Dark Side of the Moon", MOONSHOT),
+            ("月之暗面", MOONSHOT),
+            ("Tencent", TENCENT),
+            ("腾讯", TENCENT),
+            ("01.AI", ZEROONE),
+            ("Zero One Everything", ZEROONE),
+            ("Series B", SERIES_B),
+        ]
+    )
 
 
 def linked(linker: Linker, question: str) -> list[str]:
@@ -57,16 +69,25 @@ def test_longest_name_wins(linker: Linker) -> None:
     assert linked(linker, "Which Alibaba Cloud investments are there") == ["kgr:Alibaba_Cloud"]
 
 
-@pytest.mark.parametrize(("typo", "iri"), [("Moonshott", "kgr:Moonshot_AI"), ("Tencnet", "kgr:Tencent"),
-                                           ("Alibbaba", "kgr:Alibaba_Group")])
+@pytest.mark.parametrize(
+    ("typo", "iri"), [("Moonshott", "kgr:Moonshot_AI"), ("Tencnet", "kgr:Tencent"), ("Alibbaba", "kgr:Alibaba_Group")]
+)
 def test_small_typos_are_forgiven(linker: Linker, typo: str, iri: str) -> None:
     mentions = linker.link(f"Who invested in {typo}?")
     assert [m.iri for m in mentions] == [iri]
     assert mentions[0].score < 100
 
 
-@pytest.mark.parametrize("question", ["Who invested in Huawei?", "What is the weather in Beijing?",
-                                      "Did Baidu lead a round?", "Who is Alice?", "alien invasion"])
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Who invested in Huawei?",
+        "What is the weather in Beijing?",
+        "Did Baidu lead a round?",
+        "Who is Alice?",
+        "alien invasion",
+    ],
+)
 def test_unknown_names_link_to_nothing(linker: Linker, question: str) -> None:
     assert linked(linker, question) == []
 

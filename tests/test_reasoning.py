@@ -46,8 +46,11 @@ def inferred(built: Dataset) -> Graph:
 
 def test_built_graph_marks_unicorns_inferred_from_valuation(built: Dataset) -> None:
     graph = inferred(built)
-    unicorns = {graph.value(axiom, OWL.annotatedSource) for axiom in graph.subjects(KGQA.entailedBy, None)
-                if graph.value(axiom, OWL.annotatedTarget) == KGQA.Unicorn}
+    unicorns = {
+        graph.value(axiom, OWL.annotatedSource)
+        for axiom in graph.subjects(KGQA.entailedBy, None)
+        if graph.value(axiom, OWL.annotatedTarget) == KGQA.Unicorn
+    }
     assert unicorns == {RES.MiniMax, RES.Moonshot_AI}
     # ... without repeating the asserted triple: a union of the two graphs has no duplicates.
     assert not set(graph.subjects(RDF.type, KGQA.Unicorn))
@@ -129,7 +132,7 @@ def test_lead_investor_invests_in_funded_company(ontology: Graph) -> None:
 
 
 def test_contradicting_lead_claim_is_inconsistent(ontology: Graph) -> None:
-    """"Did not lead" is a negative property assertion: a lead claim next to it is refused."""
+    """ "Did not lead" is a negative property assertion: a lead claim next to it is refused."""
     require()
     data = Graph()
     investor = _individual(data, RES.I, KGQA.Company)
