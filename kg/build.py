@@ -280,6 +280,24 @@ def install(staging: Path, dist: Path) -> None:
         shutil.rmtree(old)
 
 
+def remove_abandoned_staging(parent: Path) -> None:
+    """Delete staging directories left by builds that were killed while writing.
+
+    Each staging directory carries its build's process id (``.dist-<pid>-*``); one whose
+    process is gone will never be installed, while a running build's is left alone.
+    """
+    for staging in parent.glob(".dist-*-*"):
+        pid = staging.name.split("-")[1]
+        if not pid.isdigit() or not staging.is_dir():
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            shutil.rmtree(staging, ignore_errors=True)
+        except PermissionError:
+            pass  # someone else's running process
+
+
 def recover_dist(dist: Path) -> None:
     """Put back the previous ``kg/dist`` if a build died between the fallback's two renames."""
     old = dist.with_name(dist.name + ".old")
@@ -333,7 +351,8 @@ def build(paths: Paths, out: Path | None = None, quiet: bool = False) -> BuildRe
     def write() -> dict[str, object]:
         target_parent = (out or paths.dist).parent
         target_parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=".dist-", dir=target_parent))
+        remove_abandoned_staging(target_parent)
+        staging = Path(tempfile.mkdtemp(prefix=f".dist-{os.getpid()}-", dir=target_parent))
         staging.chmod(0o755)  # mkdtemp makes it private; kg/dist is for everyone to read
         try:
             stats = write_dist(staging, asserted, inferred, paths.ontology)

@@ -146,3 +146,16 @@ def test_store_input_keeps_the_article_text_exact() -> None:
     for row in rows:
         start, end = int(row["start"].value), int(row["end"].value)
         assert row["text"].value[start:end] == row["quote"].value
+
+
+def test_staging_left_by_a_killed_build_is_removed(tmp_path: Path) -> None:
+    from kg.build import remove_abandoned_staging
+
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    abandoned = tmp_path / f".dist-{dead.stdout.strip()}-abc"
+    running = tmp_path / f".dist-{os.getpid()}-def"
+    abandoned.mkdir()
+    running.mkdir()
+    remove_abandoned_staging(tmp_path)
+    assert not abandoned.exists()
+    assert running.exists()
