@@ -129,9 +129,22 @@ def _closure(edges: dict[URIRef, set[URIRef]]) -> dict[URIRef, set[URIRef]]:
     return result
 
 
-def _values(pairs: Iterable[tuple[URIRef, URIRef]], a: str, b: str) -> str:
-    rows = " ".join(f"({_n3(x)} {_n3(y)})" for x, y in sorted(pairs))
-    return f"VALUES (?{a} ?{b}) {{ {rows} }}"
+def _values1(terms: Iterable[URIRef], var: str) -> str:
+    return f"VALUES ?{var} {{ {' '.join(_n3(t) for t in sorted(terms))} }}"
+
+
+_PREFIXES = {"https://w3id.org/kgqa/ontology#": "kgqa:", "http://www.w3.org/ns/prov#": "prov:",
+             "http://www.w3.org/ns/org#": "org:", "https://schema.org/": "schema:",
+             "http://www.w3.org/2004/02/skos/core#": "skos:"}
+
+
+def _short(term: URIRef) -> str:
+    """kgqa:Person, prov:Person: rule names must be unique, so the prefix stays."""
+    text = str(term)
+    for ns, prefix in _PREFIXES.items():
+        if text.startswith(ns):
+            return prefix + text[len(ns):]
+    return f"<{text}>"
 
 
 class RuleCompiler:
@@ -255,36 +268,39 @@ class RuleCompiler:
         rules: list[Rule] = []
         not_any = "FILTER NOT EXISTS {{ {} }}"
 
-        pairs = [(c, d) for c, ups in self.superclasses.items() for d in ups]
-        if pairs:
-            rules.append(Rule(
-                "sub-classes (cax-sco)",
-                f"CONSTRUCT {{ ?x a ?sup }} WHERE {{ {_values(pairs, 'sub', 'sup')} ?x a ?sub . "
-                f"FILTER (isIRI(?x)) {not_any.format('?x a ?sup')} }}",
-                frozenset(f"a {c}" for c, _ in pairs), frozenset(f"a {d}" for _, d in pairs)))
+        # One rule per class or property read, so that a rule runs again only when *its* input
+        # grew (a rule over all sub-class pairs at once would rescan every membership each round).
+        for c, ups in sorted(self.superclasses.items()):
+            if ups:
+                rules.append(Rule(
+                    f"sub-classes of {_short(c)} (cax-sco)",
+                    f"CONSTRUCT {{ ?x a ?sup }} WHERE {{ ?x a {_n3(c)} . FILTER (isIRI(?x)) "
+                    f"{_values1(ups, 'sup')} {not_any.format('?x a ?sup')} }}",
+                    frozenset({f"a {c}"}), frozenset(f"a {d}" for d in ups)))
 
-        pairs = [(p, q) for p, ups in self.superprops.items() for q in ups
-                 if p in self.object_props and q in self.object_props]
-        if pairs:
-            rules.append(Rule(
-                "sub-properties (prp-spo1)",
-                f"CONSTRUCT {{ ?x ?q ?y }} WHERE {{ {_values(pairs, 'p', 'q')} ?x ?p ?y . "
-                f"FILTER (isIRI(?x) && isIRI(?y)) {not_any.format('?x ?q ?y')} }}",
-                frozenset(str(p) for p, _ in pairs), frozenset(str(q) for _, q in pairs)))
+        for p, ups in sorted(self.superprops.items()):
+            ups = {q for q in ups if q in self.object_props}
+            if ups and p in self.object_props:
+                rules.append(Rule(
+                    f"super-properties of {_short(p)} (prp-spo1)",
+                    f"CONSTRUCT {{ ?x ?q ?y }} WHERE {{ ?x {_n3(p)} ?y . FILTER (isIRI(?x) && isIRI(?y)) "
+                    f"{_values1(ups, 'q')} {not_any.format('?x ?q ?y')} }}",
+                    frozenset({str(p)}), frozenset(str(q) for q in ups)))
 
-        inverse: set[tuple[URIRef, URIRef]] = set()
+        inverse: dict[URIRef, set[URIRef]] = {}
         for p, q in g.subject_objects(OWL.inverseOf):
             if isinstance(p, URIRef) and isinstance(q, URIRef):
-                inverse |= {(p, q), (q, p)}
+                inverse.setdefault(p, set()).add(q)
+                inverse.setdefault(q, set()).add(p)
         for p in g.subjects(RDF.type, OWL.SymmetricProperty):
             if isinstance(p, URIRef):
-                inverse.add((p, p))
-        if inverse:
+                inverse.setdefault(p, set()).add(p)
+        for p, qs in sorted(inverse.items()):
             rules.append(Rule(
-                "inverses (prp-inv1/2, prp-symp)",
-                f"CONSTRUCT {{ ?y ?q ?x }} WHERE {{ {_values(inverse, 'p', 'q')} ?x ?p ?y . "
-                f"FILTER (isIRI(?x) && isIRI(?y)) {not_any.format('?y ?q ?x')} }}",
-                frozenset(str(p) for p, _ in inverse), frozenset(str(q) for _, q in inverse)))
+                f"inverse of {_short(p)} (prp-inv1/2, prp-symp)",
+                f"CONSTRUCT {{ ?y ?q ?x }} WHERE {{ ?x {_n3(p)} ?y . FILTER (isIRI(?x) && isIRI(?y)) "
+                f"{_values1(qs, 'q')} {not_any.format('?y ?q ?x')} }}",
+                frozenset({str(p)}), frozenset(str(q) for q in qs)))
 
         for p in sorted(g.subjects(RDF.type, OWL.TransitiveProperty)):
             if isinstance(p, URIRef):
@@ -308,13 +324,13 @@ class RuleCompiler:
             n = len(steps)
             names = " ∘ ".join(str(s).rsplit("#", 1)[-1] for s in steps)
             rules.append(Rule(
-                f"chain {str(prop).rsplit('#', 1)[-1]} ← {names} (prp-spo2)",
+                f"chain {_short(prop)} ← {names} (prp-spo2)",
                 f"CONSTRUCT {{ ?x0 {_n3(prop)} ?x{n} }} WHERE {{ {body} "
                 f"FILTER (isIRI(?x0) && isIRI(?x{n})) {not_any.format(f'?x0 {_n3(prop)} ?x{n}')} }}",
                 frozenset(reads), frozenset({str(prop)})))
 
         for axiom, position, rule_id in ((RDFS.domain, "?x", "prp-dom"), (RDFS.range, "?y", "prp-rng")):
-            pairs = []
+            by_prop: dict[URIRef, set[URIRef]] = {}
             for p, c in g.subject_objects(axiom):
                 if not (isinstance(p, URIRef) and isinstance(c, URIRef)) or c == OWL.Thing:
                     continue
@@ -322,14 +338,16 @@ class RuleCompiler:
                     # Triples of a sub-property carry the domain too; data sub-properties are not
                     # materialised, so list them here.
                     for q in {p} | self.subprops.get(p, set()):
-                        pairs.append((q, c))
-            if pairs:
-                check = "isIRI(?x) && isIRI(?y)" if axiom == RDFS.range else "isIRI(?x)"
+                        by_prop.setdefault(q, set()).add(c)
+            check = "isIRI(?x) && isIRI(?y)" if axiom == RDFS.range else "isIRI(?x)"
+            for p, classes in sorted(by_prop.items()):
+                # DISTINCT first: a start-up has many triples of a property but needs one check.
                 rules.append(Rule(
-                    f"{'domains' if axiom == RDFS.domain else 'ranges'} ({rule_id})",
-                    f"CONSTRUCT {{ {position} a ?c }} WHERE {{ {_values(pairs, 'p', 'c')} ?x ?p ?y . "
-                    f"FILTER ({check}) {not_any.format(f'{position} a ?c')} }}",
-                    frozenset(str(p) for p, _ in pairs), frozenset(f"a {c}" for _, c in pairs)))
+                    f"{'domain' if axiom == RDFS.domain else 'range'} of {_short(p)} ({rule_id})",
+                    f"CONSTRUCT {{ {position} a ?c }} WHERE {{ {{ SELECT DISTINCT {position} WHERE {{ "
+                    f"?x {_n3(p)} ?y . FILTER ({check}) }} }} {_values1(classes, 'c')} "
+                    f"{not_any.format(f'{position} a ?c')} }}",
+                    frozenset({str(p)}), frozenset(f"a {c}" for c in classes)))
 
         for cls, expr in sorted(g.subject_objects(OWL.equivalentClass)):
             if not (isinstance(cls, URIRef) and isinstance(expr, BNode)):
@@ -340,16 +358,13 @@ class RuleCompiler:
             except Unsupported as exc:
                 self.skipped.append(f"definition of {cls}: {exc}")
                 continue
-            marked = (f"?ax <{OWL.annotatedSource}> ?x ; <{OWL.annotatedProperty}> <{RDF.type}> ; "
-                      f"<{OWL.annotatedTarget}> {_n3(cls)} ; <{ENTAILED_BY}> ?run")
             rules.append(Rule(
-                f"defined class {str(cls).rsplit('#', 1)[-1]} (cls-int1, cls-svf1, cls-hv2)",
+                f"defined class {_short(cls)} (cls-int1, cls-svf1, cls-hv2)",
                 f"CONSTRUCT {{ ?x a {_n3(cls)} }} WHERE {{ {body} FILTER (isIRI(?x)) "
                 f"{not_any.format(f'?x a {_n3(cls)}')} }}",
                 frozenset(reads), frozenset({f"a {cls}"}),
                 rederived=f"SELECT DISTINCT ?x WHERE {{ {body} FILTER (isIRI(?x)) "
-                          f"FILTER EXISTS {{ GRAPH ?g {{ ?x a {_n3(cls)} }} FILTER (?g != <{{target}}>) }} "
-                          f"FILTER NOT EXISTS {{ {marked} }} }}"))
+                          f"FILTER EXISTS {{ GRAPH ?g {{ ?x a {_n3(cls)} }} FILTER (?g != <{{target}}>) }} }}"))
         return rules
 
 
@@ -380,6 +395,15 @@ def _mark(x: ox.NamedNode, cls: ox.NamedNode, graph: ox.NamedNode) -> list[ox.Qu
             ox.Quad(ax, ox.NamedNode(str(OWL.annotatedProperty)), ox.NamedNode(TYPE), graph),
             ox.Quad(ax, ox.NamedNode(str(OWL.annotatedTarget)), cls, graph),
             ox.Quad(ax, ox.NamedNode(ENTAILED_BY), ox.NamedNode(REASONING_RUN), graph)]
+
+
+def _marked(store: ox.Store, x: ox.NamedNode, cls: ox.NamedNode, graph: ox.NamedNode) -> bool:
+    source, target = ox.NamedNode(str(OWL.annotatedSource)), ox.NamedNode(str(OWL.annotatedTarget))
+    for q in store.quads_for_pattern(None, source, x, graph):
+        if any(store.quads_for_pattern(q.subject, target, cls, graph)) and any(
+                store.quads_for_pattern(q.subject, ox.NamedNode(ENTAILED_BY), None, graph)):
+            return True
+    return False
 
 
 def _run_node(graph: ox.NamedNode) -> list[ox.Quad]:
@@ -422,7 +446,7 @@ def materialize(store: ox.Store, *, ontology: Graph | str | Path = DEFAULT_ONTOL
         say(f"skipped (not rule-shaped): {reason}")
     if replace:
         store.clear_graph(graph)
-    last_run = {rule.name: -1 for rule in rules}
+    last_run = [-1] * len(rules)
     # changed_at[key] = the "time" (a counter of rule runs) when a key last gained triples.
     changed_at: dict[str, int] = {}
     clock = 0
@@ -430,13 +454,12 @@ def materialize(store: ox.Store, *, ontology: Graph | str | Path = DEFAULT_ONTOL
     while pending:
         pending = False
         report.rounds += 1
-        for rule in rules:
-            if last_run[rule.name] >= 0 and not any(
-                    changed_at.get(k, -1) > last_run[rule.name] for k in rule.reads):
+        for index, rule in enumerate(rules):
+            if last_run[index] >= 0 and not any(changed_at.get(k, -1) > last_run[index] for k in rule.reads):
                 continue
             t0 = time.perf_counter()
             clock += 1
-            last_run[rule.name] = clock
+            last_run[index] = clock
             sparql = rule.sparql.replace("{target}", target)
             # Facts about the ontology's own individuals (round types, roles, countries) belong to
             # the ontology, as in the build's inferred graph.
@@ -444,8 +467,11 @@ def materialize(store: ox.Store, *, ontology: Graph | str | Path = DEFAULT_ONTOL
                    if t.subject.value not in tbox}
             if rule.rederived is not None:
                 cls = ox.NamedNode(next(iter(rule.writes))[2:])
+                # Whether a mark exists is checked here, not in the query: Oxigraph would join the
+                # NOT EXISTS over every axiom annotation (quadratic at a million triples).
                 marks = [q for row in store.query(rule.rederived.replace("{target}", target),  # type: ignore[union-attr]
                                                   use_default_graph_as_union=True)
+                         if not _marked(store, row["x"], cls, graph)
                          for q in _mark(row["x"], cls, graph)]
                 if marks:
                     store.extend(marks + ([] if any(store.quads_for_pattern(ox.NamedNode(REASONING_RUN), None, None,
