@@ -395,6 +395,10 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     sub.add_parser("build", help="build kg/dist/ from the ontology, the article and the facts", add_help=False)
+    sub.add_parser("generate", help="write a synthetic investment graph (kgqa generate --orgs N --seed S OUT)",
+                   add_help=False)
+    sub.add_parser("materialize", help="materialise the inferences the queries need in a large graph",
+                   add_help=False)
 
     serve = sub.add_parser("serve", help="serve the SPARQL endpoint, API and web page")
     serve.add_argument("--host", default="127.0.0.1")
@@ -431,6 +435,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     if argv[:1] == ["build"]:
         # `kgqa build` passes everything after it to kg.build untouched.
         return cmd_build(argparse.Namespace(), argv[1:])
+    if argv[:1] in (["generate"], ["materialize"]):
+        # The scale tools live in kg (they write graphs); their own parsers handle the options.
+        import importlib
+
+        module = importlib.import_module(f"kg.{'generate' if argv[0] == 'generate' else 'materialize'}")
+        return int(module.main(argv[1:]) or 0)
     args = build_parser().parse_args(argv)
     commands = {"serve": cmd_serve, "load": cmd_load, "query": cmd_query, "ask": cmd_ask}
     return commands[args.command](args)
