@@ -44,7 +44,9 @@ lint: venv
 	$(BIN)/python scripts/audit_deps.py
 
 bench: venv
-	$(BIN)/python -m bench
+	$(BIN)/python -m pip install -q --disable-pip-version-check -c constraints.txt -e '.[dev,bench]'
+	$(BIN)/python -m bench $(BENCH_ARGS)
+	$(BIN)/python -m tests.load --seconds 25
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""``make bench``: kgqa's benchmarks (``python -m bench``); see ``bench/__main__.py``."""
