@@ -59,14 +59,7 @@ def wait_until_responds(url: str, timeout: float = 60.0, proc: subprocess.Popen 
     raise RuntimeError(f"{url} did not answer within {timeout} s")
 
 
-def stop(proc: subprocess.Popen) -> None:
-    if proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+from tests.procs import stop  # noqa: E402 - re-exported for the test modules
 
 
 @pytest.fixture(scope="session")

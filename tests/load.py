@@ -38,6 +38,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tests.procs import stop
+
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 
@@ -210,13 +212,7 @@ def serve(*, timeout: float = 2.0, workers: int = 3, threads: int = 8, memory_mb
             time.sleep(0.1)
         yield Server(base, proc, workers, timeout, memory_mb)
     finally:
-        if proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+        stop(proc)
 
 
 # --- clients -----------------------------------------------------------------------------------
