@@ -73,6 +73,7 @@ def log(message: str) -> None:
 
 # --- machine and versions ----------------------------------------------------------------------
 
+
 def machine() -> dict[str, Any]:
     def version(cmd: list[str]) -> str:
         try:
@@ -89,6 +90,7 @@ def machine() -> dict[str, Any]:
             packages[name] = pkg(name)
         except PackageNotFoundError:
             packages[name] = None
+
     def proc_field(path: str, key: str) -> str:
         try:
             with open(path, encoding="utf-8") as f:
@@ -98,18 +100,28 @@ def machine() -> dict[str, Any]:
 
     cpu, mem = proc_field("/proc/cpuinfo", "model name"), proc_field("/proc/meminfo", "MemTotal")
     commit = version(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"])
-    return {"python": platform.python_version(), "platform": platform.platform(), "cpus": os.cpu_count(),
-            "cpu": cpu, "memory": mem, "loadavg": os.getloadavg(), "packages": packages,
-            "oxigraph_cli": version([str(BIN / "oxigraph"), "--version"]), "git": commit}
+    return {
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "cpus": os.cpu_count(),
+        "cpu": cpu,
+        "memory": mem,
+        "loadavg": os.getloadavg(),
+        "packages": packages,
+        "oxigraph_cli": version([str(BIN / "oxigraph"), "--version"]),
+        "git": commit,
+    }
 
 
 # --- measurements ------------------------------------------------------------------------------
 
+
 def build_time() -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         t0 = time.perf_counter()
-        proc = subprocess.run([str(BIN / "kgqa"), "build", "--out", str(Path(tmp) / "dist"), "-q"],
-                              capture_output=True, text=True)
+        proc = subprocess.run(
+            [str(BIN / "kgqa"), "build", "--out", str(Path(tmp) / "dist"), "-q"], capture_output=True, text=True
+        )
         took = time.perf_counter() - t0
     if proc.returncode:
         return {"seconds": None, "error": (proc.stderr or proc.stdout)[-300:]}
@@ -155,8 +167,9 @@ def in_process(ds: data.Dataset, s: Settings) -> tuple[list[Case], dict[str, Any
 def kgqa_serve(name: str, args: list[str], env: dict[str, str], log_dir: Path) -> tuple[servers.Server, str, float]:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    server = servers.start(name, [str(BIN / "kgqa"), "serve", "--port", str(port), *args], base + "/sparql",
-                           env=env, log_dir=log_dir)
+    server = servers.start(
+        name, [str(BIN / "kgqa"), "serve", "--port", str(port), *args], base + "/sparql", env=env, log_dir=log_dir
+    )
     url = base + "/api/ask?" + urllib.parse.urlencode({"q": FIRST_QUESTION})
     cold = servers.wait_for(server, url, check=servers.answered)
     return server, base, cold
@@ -197,12 +210,15 @@ def http_ask(base: str, s: Settings) -> dict[str, Any]:
     return {**summary(times), "questions": len(questions), "answered": answered, "errors": errors}
 
 
-def oxigraph_serve(ds: data.Dataset, log_dir: Path,
-                   started: dict[str, servers.Server]) -> tuple[servers.Server, float]:
+def oxigraph_serve(ds: data.Dataset, log_dir: Path, started: dict[str, servers.Server]) -> tuple[servers.Server, float]:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    server = servers.start("oxigraph", [str(BIN / "oxigraph"), "serve", "--bind", f"127.0.0.1:{port}",
-                                        "--union-default-graph"], base + "/query", log_dir=log_dir)
+    server = servers.start(
+        "oxigraph",
+        [str(BIN / "oxigraph"), "serve", "--bind", f"127.0.0.1:{port}", "--union-default-graph"],
+        base + "/query",
+        log_dir=log_dir,
+    )
     started["oxigraph"] = server
     servers.wait_for(server, base + "/query?" + urllib.parse.urlencode({"query": "ASK {}"}))
     client = Client(base, timeout=600)
@@ -213,12 +229,17 @@ def oxigraph_serve(ds: data.Dataset, log_dir: Path,
     return server, time.perf_counter() - server.started
 
 
-def rdflib_endpoint(ds: data.Dataset, log_dir: Path,
-                    started: dict[str, servers.Server]) -> tuple[servers.Server, float]:
+def rdflib_endpoint(
+    ds: data.Dataset, log_dir: Path, started: dict[str, servers.Server]
+) -> tuple[servers.Server, float]:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    server = servers.start("rdflib-endpoint", [str(BIN / "rdflib-endpoint"), "serve", str(ds.path), "--host",
-                                               "127.0.0.1", "--port", str(port)], base + "/", log_dir=log_dir)
+    server = servers.start(
+        "rdflib-endpoint",
+        [str(BIN / "rdflib-endpoint"), "serve", str(ds.path), "--host", "127.0.0.1", "--port", str(port)],
+        base + "/",
+        log_dir=log_dir,
+    )
     started["rdflib-endpoint"] = server  # stopped by the caller even if it never answers
     # rdflib-endpoint's CLI serves SPARQL at "/" (SparqlEndpoint's default path).
     cold = servers.wait_for(server, base + "/?" + urllib.parse.urlencode({"query": "ASK {}"}))
@@ -245,8 +266,12 @@ def compare_sparql(targets: dict[str, servers.Server], mix: list[str], s: Settin
                 base = f"{url.scheme}://{url.netloc}"
                 totals[n].add(load(base, url.path, mix, concurrency=concurrency, seconds=s.mix_s))
         for n, res in totals.items():
-            out[f"{n}/c{concurrency}"] = {"throughput_rps": res.throughput, "requests": res.requests,
-                                          "errors": res.errors, **summary(res.latencies_ms)}
+            out[f"{n}/c{concurrency}"] = {
+                "throughput_rps": res.throughput,
+                "requests": res.requests,
+                "errors": res.errors,
+                **summary(res.latencies_ms),
+            }
     return out
 
 
@@ -255,8 +280,9 @@ def persistent(ds: data.Dataset, log_dir: Path, s: Settings) -> dict[str, Any]:
     try:
         store_dir = tmp / "store"
         t0 = time.perf_counter()
-        proc = subprocess.run([str(BIN / "kgqa"), "load", str(ds.path), "--store", str(store_dir)],
-                              capture_output=True, text=True)
+        proc = subprocess.run(
+            [str(BIN / "kgqa"), "load", str(ds.path), "--store", str(store_dir)], capture_output=True, text=True
+        )
         load_s = time.perf_counter() - t0
         if proc.returncode:
             return {"error": (proc.stderr or proc.stdout)[-300:]}
@@ -269,17 +295,27 @@ def persistent(ds: data.Dataset, log_dir: Path, s: Settings) -> dict[str, Any]:
             ask = http_ask(base, s)
         finally:
             server.stop()
-        return {"load_s": load_s, "cold_start_s": cold, "triples": triples, "ask": ask,
-                "peak_rss_mb": server.peak_rss_mb}
+        return {
+            "load_s": load_s,
+            "cold_start_s": cold,
+            "triples": triples,
+            "ask": ask,
+            "peak_rss_mb": server.peak_rss_mb,
+        }
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
 def run_dataset(name: str, s: Settings, log_dir: Path) -> dict[str, Any]:
     ds = data.prepare(name, log=log)
-    res: dict[str, Any] = {"quads": ds.quads, "generated_asserted": ds.generated_asserted,
-                           "generated_inferred": ds.generated_inferred, "generate_s": ds.generate_s,
-                           "materialize_s": ds.materialize_s, "orgs": ds.orgs}
+    res: dict[str, Any] = {
+        "quads": ds.quads,
+        "generated_asserted": ds.generated_asserted,
+        "generated_inferred": ds.generated_inferred,
+        "generate_s": ds.generate_s,
+        "materialize_s": ds.materialize_s,
+        "orgs": ds.orgs,
+    }
     log(f"[{name}] in-process queries ({ds.quads:,} quads)")
     cases, res["inproc"] = in_process(ds, s)
     res["empty_queries"] = [c.name for c in cases if c.rows == 0]
@@ -312,6 +348,7 @@ def run_dataset(name: str, s: Settings, log_dir: Path) -> dict[str, Any]:
 
 # --- report ------------------------------------------------------------------------------------
 
+
 def _fmt(value: Any, digits: int = 1) -> str:
     if value is None or (isinstance(value, float) and value != value):
         return "–"
@@ -338,10 +375,14 @@ def rows(results: dict[str, Any]) -> list[tuple[str, list[str]]]:
         out.append((label, vals))
 
     add("quads in the store", lambda r: r["quads"])
-    add("generated: asserted + inferred triples",
-        lambda r: f"{r['generated_asserted']:,} + {r['generated_inferred']:,}" if r["orgs"] else None)
-    add("generate s / materialise s",
-        lambda r: f"{r['generate_s']:.1f} / {r['materialize_s']:.1f}" if r["orgs"] else None)
+    add(
+        "generated: asserted + inferred triples",
+        lambda r: f"{r['generated_asserted']:,} + {r['generated_inferred']:,}" if r["orgs"] else None,
+    )
+    add(
+        "generate s / materialise s",
+        lambda r: f"{r['generate_s']:.1f} / {r['materialize_s']:.1f}" if r["orgs"] else None,
+    )
     build = results.get("build", {}).get("seconds")
     out.append(("kgqa build s (article)", [_fmt(build) if n == "article" else "" for n in names]))
     add("cold start s: kgqa serve, in memory", lambda r: r["cold_start_s"], 2)
@@ -349,6 +390,7 @@ def rows(results: dict[str, Any]) -> list[tuple[str, list[str]]]:
     add("cold start s: kgqa serve --store", lambda r: r["persistent"]["cold_start_s"], 2)
     add("cold start s: oxigraph serve + data PUT", lambda r: r["oxigraph_cold_start_s"], 2)
     add("cold start s: rdflib-endpoint", lambda r: r.get("rdflib_cold_start_s"), 2)
+
     def ok(queries: dict[str, Any]) -> dict[str, Any]:
         return {n: q for n, q in queries.items() if q["median_ms"] == q["median_ms"] and not q.get("errors")}
 
@@ -357,32 +399,55 @@ def rows(results: dict[str, Any]) -> list[tuple[str, list[str]]]:
         slow = sorted(((q["median_ms"], n) for n, q in good.items()), reverse=True)[:2]
         return ", ".join(f"{n} {ms:,.0f}" for ms, n in slow)
 
-    add("canned queries, in-process: median of medians ms",
-        lambda r: statistics.median(q["median_ms"] for q in ok(r["inproc"]["queries"]).values()), 2)
+    add(
+        "canned queries, in-process: median of medians ms",
+        lambda r: statistics.median(q["median_ms"] for q in ok(r["inproc"]["queries"]).values()),
+        2,
+    )
     add("canned queries, in-process: slowest (median ms)", lambda r: worst(r["inproc"]["queries"]))
-    add("canned queries, in-process: timed out (30 s)",
-        lambda r: ", ".join(n for n, q in r["inproc"]["queries"].items() if "timeout_s" in q) or "none")
-    add("canned queries, HTTP: median of medians ms",
-        lambda r: statistics.median(q["median_ms"] for q in ok(r["http"]).values()), 2)
+    add(
+        "canned queries, in-process: timed out (30 s)",
+        lambda r: ", ".join(n for n, q in r["inproc"]["queries"].items() if "timeout_s" in q) or "none",
+    )
+    add(
+        "canned queries, HTTP: median of medians ms",
+        lambda r: statistics.median(q["median_ms"] for q in ok(r["http"]).values()),
+        2,
+    )
     add("canned queries, HTTP: slowest (median ms)", lambda r: worst(r["http"]))
-    add("canned queries, HTTP: failed (503 = time limit)",
-        lambda r: ", ".join(n for n, q in r["http"].items() if q.get("errors")) or "none")
-    add("canned queries < 10 ms median, HTTP",
-        lambda r: f"{sum(1 for q in ok(r['http']).values() if q['median_ms'] < 10)}/{len(r['http'])}")
+    add(
+        "canned queries, HTTP: failed (503 = time limit)",
+        lambda r: ", ".join(n for n, q in r["http"].items() if q.get("errors")) or "none",
+    )
+    add(
+        "canned queries < 10 ms median, HTTP",
+        lambda r: f"{sum(1 for q in ok(r['http']).values() if q['median_ms'] < 10)}/{len(r['http'])}",
+    )
     add("/api/ask median / p99 ms", lambda r: f"{r['ask']['median_ms']:.1f} / {r['ask']['p99_ms']:.1f}")
     add("/api/ask answered", lambda r: f"{r['ask']['answered']}/{r['ask']['questions']}")
     add("/api/ask median ms, persistent store", lambda r: r["persistent"]["ask"]["median_ms"])
     for c in (1, 4):
         for srv in ("kgqa", "oxigraph", "rdflib-endpoint"):
-            add(f"/sparql c{c} {srv}: req/s (median / p99 ms)",
+            add(
+                f"/sparql c{c} {srv}: req/s (median / p99 ms)",
                 lambda r, k=f"{srv}/c{c}": "{:,.0f} ({:.1f} / {:.1f})".format(
-                    r["sparql"][k]["throughput_rps"], r["sparql"][k]["median_ms"], r["sparql"][k]["p99_ms"]))
-        add(f"/sparql c{c} throughput kgqa ÷ oxigraph",
-            lambda r, c=c: r["sparql"][f"kgqa/c{c}"]["throughput_rps"]
-            / r["sparql"][f"oxigraph/c{c}"]["throughput_rps"], 2)
-        add(f"/sparql c{c} throughput kgqa ÷ rdflib-endpoint",
-            lambda r, c=c: r["sparql"][f"kgqa/c{c}"]["throughput_rps"]
-            / r["sparql"][f"rdflib-endpoint/c{c}"]["throughput_rps"], 1)
+                    r["sparql"][k]["throughput_rps"], r["sparql"][k]["median_ms"], r["sparql"][k]["p99_ms"]
+                ),
+            )
+        add(
+            f"/sparql c{c} throughput kgqa ÷ oxigraph",
+            lambda r, c=c: (
+                r["sparql"][f"kgqa/c{c}"]["throughput_rps"] / r["sparql"][f"oxigraph/c{c}"]["throughput_rps"]
+            ),
+            2,
+        )
+        add(
+            f"/sparql c{c} throughput kgqa ÷ rdflib-endpoint",
+            lambda r, c=c: (
+                r["sparql"][f"kgqa/c{c}"]["throughput_rps"] / r["sparql"][f"rdflib-endpoint/c{c}"]["throughput_rps"]
+            ),
+            1,
+        )
     add("peak RSS MB: kgqa (in memory, all processes)", lambda r: r["peak_rss_mb"]["kgqa"], 0)
     add("peak RSS MB: kgqa --store", lambda r: r["persistent"]["peak_rss_mb"], 0)
     add("peak RSS MB: oxigraph serve", lambda r: r["peak_rss_mb"]["oxigraph"], 0)
@@ -394,13 +459,19 @@ def table(results: dict[str, Any]) -> str:
     names = list(results["datasets"])
     body = rows(results)
     widths = [max(len(r[0]) for r in body)] + [max(len(n), *(len(r[1][i]) for r in body)) for i, n in enumerate(names)]
-    line = "| " + " | ".join(["metric".ljust(widths[0])] + [n.rjust(w) for n, w in zip(names, widths[1:],
-                                                                                         strict=True)]) + " |"
+    line = (
+        "| "
+        + " | ".join(["metric".ljust(widths[0])] + [n.rjust(w) for n, w in zip(names, widths[1:], strict=True)])
+        + " |"
+    )
     sep = "|" + "-" * (widths[0] + 2) + "|" + "|".join("-" * (w + 1) + ":" for w in widths[1:]) + "|"
     lines = [line, sep]
     for label, vals in body:
-        lines.append("| " + " | ".join([label.ljust(widths[0])] + [v.rjust(w) for v, w in zip(vals, widths[1:],
-                                                                                                strict=True)]) + " |")
+        lines.append(
+            "| "
+            + " | ".join([label.ljust(widths[0])] + [v.rjust(w) for v, w in zip(vals, widths[1:], strict=True)])
+            + " |"
+        )
     return "\n".join(lines)
 
 
@@ -445,8 +516,12 @@ def main(argv: list[str] | None = None) -> int:
             print(f"bench: {BIN / exe} is missing (pip install -e '.[bench]')", file=sys.stderr)
             return 2
     started = time.perf_counter()
-    results: dict[str, Any] = {"started": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
-                               "quick": s.quick, "machine": machine(), "datasets": {}}
+    results: dict[str, Any] = {
+        "started": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+        "quick": s.quick,
+        "machine": machine(),
+        "datasets": {},
+    }
     log_dir = Path(tempfile.mkdtemp(prefix="kgqa-bench-logs-"))
     log("kgqa build (article graph)")
     results["build"] = build_time()
@@ -455,11 +530,13 @@ def main(argv: list[str] | None = None) -> int:
     results["seconds"] = time.perf_counter() - started
     json_path, csv_path = write(results)
     print(table(results))
-    print(f"\n{results['machine']['cpus']} cpus ({results['machine']['cpu']}), {results['machine']['memory']}; "
-          f"python {results['machine']['python']}, pyoxigraph {results['machine']['packages']['pyoxigraph']}, "
-          f"rdflib {results['machine']['packages']['rdflib']}, rdflib-endpoint "
-          f"{results['machine']['packages']['rdflib-endpoint']}; {results['seconds']:.0f} s; "
-          f"written to {json_path.relative_to(ROOT)} and {csv_path.relative_to(ROOT)}; server logs in {log_dir}")
+    print(
+        f"\n{results['machine']['cpus']} cpus ({results['machine']['cpu']}), {results['machine']['memory']}; "
+        f"python {results['machine']['python']}, pyoxigraph {results['machine']['packages']['pyoxigraph']}, "
+        f"rdflib {results['machine']['packages']['rdflib']}, rdflib-endpoint "
+        f"{results['machine']['packages']['rdflib-endpoint']}; {results['seconds']:.0f} s; "
+        f"written to {json_path.relative_to(ROOT)} and {csv_path.relative_to(ROOT)}; server logs in {log_dir}"
+    )
     return 0
 
 

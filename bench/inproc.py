@@ -39,9 +39,23 @@ def worker(path: str, conn) -> None:
     store.bulk_load(path=path, format=ox.RdfFormat.N_QUADS)
     load_s = time.perf_counter() - t0
     cases = pick_cases(store)
-    conn.send((load_s, [(c.name, c.sparql, {k: (type(v).__name__, v.value, getattr(v, "datatype", None) and
-                                                 v.datatype.value) for k, v in c.bindings.items()}, c.rows)
-                        for c in cases]))
+    conn.send(
+        (
+            load_s,
+            [
+                (
+                    c.name,
+                    c.sparql,
+                    {
+                        k: (type(v).__name__, v.value, getattr(v, "datatype", None) and v.datatype.value)
+                        for k, v in c.bindings.items()
+                    },
+                    c.rows,
+                )
+                for c in cases
+            ],
+        )
+    )
     while True:
         try:
             index, runs, cap_s = conn.recv()
@@ -58,6 +72,8 @@ def worker(path: str, conn) -> None:
 
 
 def case(name: str, sparql: str, bindings: dict, rows: int) -> Case:
-    terms = {k: ox.NamedNode(v) if kind == "NamedNode" else ox.Literal(v, datatype=ox.NamedNode(dt) if dt else None)
-             for k, (kind, v, dt) in bindings.items()}
+    terms = {
+        k: ox.NamedNode(v) if kind == "NamedNode" else ox.Literal(v, datatype=ox.NamedNode(dt) if dt else None)
+        for k, (kind, v, dt) in bindings.items()
+    }
     return Case(name, sparql, terms, rows)

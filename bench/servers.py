@@ -99,13 +99,13 @@ class Server:
                 self.proc.wait()
 
 
-def start(name: str, argv: Sequence[str], url: str, *, env: dict[str, str] | None = None,
-          log_dir: Path) -> Server:
+def start(name: str, argv: Sequence[str], url: str, *, env: dict[str, str] | None = None, log_dir: Path) -> Server:
     log_dir.mkdir(parents=True, exist_ok=True)
     log_path = log_dir / f"{name}.log"
     out = log_path.open("wb")
-    proc = subprocess.Popen(list(argv), stdout=out, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})},
-                            start_new_session=True)
+    proc = subprocess.Popen(
+        list(argv), stdout=out, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})}, start_new_session=True
+    )
     server = Server(name, url, proc, time.perf_counter(), log_path=log_path)
     server.sample()
     return server
@@ -145,8 +145,9 @@ class Client:
         self.host, self.port, self.timeout = parts.hostname, parts.port, timeout
         self.conn = http.client.HTTPConnection(self.host, self.port, timeout=timeout)
 
-    def request(self, method: str, path: str, body: bytes | None = None,
-                headers: dict[str, str] | None = None) -> tuple[int, bytes]:
+    def request(
+        self, method: str, path: str, body: bytes | None = None, headers: dict[str, str] | None = None
+    ) -> tuple[int, bytes]:
         for attempt in (0, 1):
             try:
                 self.conn.request(method, path, body=body, headers=headers or {})
@@ -163,8 +164,9 @@ class Client:
         self.conn.close()
 
 
-def timed(client: Client, method: str, path: str, body: bytes | None = None,
-          headers: dict[str, str] | None = None) -> tuple[float, int, bytes]:
+def timed(
+    client: Client, method: str, path: str, body: bytes | None = None, headers: dict[str, str] | None = None
+) -> tuple[float, int, bytes]:
     t0 = time.perf_counter()
     status, data = client.request(method, path, body, headers)
     return (time.perf_counter() - t0) * 1000, status, data
@@ -172,8 +174,11 @@ def timed(client: Client, method: str, path: str, body: bytes | None = None,
 
 def sparql_post(endpoint_path: str, query: str) -> tuple[str, bytes, dict[str, str]]:
     body = urllib.parse.urlencode({"query": query}).encode()
-    return endpoint_path, body, {"Content-Type": "application/x-www-form-urlencoded",
-                                 "Accept": "application/sparql-results+json"}
+    return (
+        endpoint_path,
+        body,
+        {"Content-Type": "application/x-www-form-urlencoded", "Accept": "application/sparql-results+json"},
+    )
 
 
 @dataclass

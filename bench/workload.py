@@ -26,13 +26,13 @@ _P = "PREFIX kgqa: <https://w3id.org/kgqa/ontology#> PREFIX rdfs: <http://www.w3
 # Each pool: SELECT ?x ... ; ordered by activity then IRI, so the choice is stable.
 POOLS: dict[str, str] = {
     "investors": _P + "SELECT ?x (COUNT(?c) AS ?n) WHERE { ?x kgqa:investsIn ?c } "
-                      "GROUP BY ?x ORDER BY DESC(?n) ?x LIMIT 4",
+    "GROUP BY ?x ORDER BY DESC(?n) ?x LIMIT 4",
     "led": _P + "SELECT DISTINCT ?x WHERE { ?r kgqa:fundedOrganization ?x ; kgqa:postMoneyValuation ?v . "
-                "?i kgqa:inRound ?r ; kgqa:isLeadInvestor true } ORDER BY ?x LIMIT 3",
-    "valued": _P + "SELECT DISTINCT ?x WHERE { ?x kgqa:hasValuation ?v . ?v kgqa:currencyCode \"USD\" } "
-                   "ORDER BY ?x LIMIT 3",
+    "?i kgqa:inRound ?r ; kgqa:isLeadInvestor true } ORDER BY ?x LIMIT 3",
+    "valued": _P + 'SELECT DISTINCT ?x WHERE { ?x kgqa:hasValuation ?v . ?v kgqa:currencyCode "USD" } '
+    "ORDER BY ?x LIMIT 3",
     "parents": _P + "SELECT DISTINCT ?x WHERE { ?x kgqa:hasSubsidiary ?s . ?s kgqa:makesInvestment ?i . "
-                    "?i kgqa:investee ?c } ORDER BY ?x LIMIT 2",
+    "?i kgqa:investee ?c } ORDER BY ?x LIMIT 2",
     "subsidiaries": _P + "SELECT DISTINCT ?x WHERE { ?p kgqa:hasSubsidiary ?x } ORDER BY ?x LIMIT 2",
     "backed": _P + "SELECT DISTINCT ?x WHERE { ?r kgqa:counterparty ?x } ORDER BY ?x LIMIT 2",
     "held": _P + "SELECT DISTINCT ?x WHERE { ?s kgqa:largestInstitutionalShareholderOf ?x } ORDER BY ?x LIMIT 2",
@@ -43,7 +43,7 @@ POOLS: dict[str, str] = {
     "products": _P + "SELECT DISTINCT ?x WHERE { ?x kgqa:developedBy ?o } ORDER BY ?x LIMIT 2",
     "claimants": _P + "SELECT DISTINCT ?x WHERE { ?c kgqa:statedBy ?x } ORDER BY ?x LIMIT 2",
     "sub_investees": _P + "SELECT ?x WHERE { ?p kgqa:hasSubsidiary ?s . ?s kgqa:makesInvestment ?i . "
-                          "?i kgqa:investee ?x } ORDER BY ?p ?x LIMIT 2",
+    "?i kgqa:investee ?x } ORDER BY ?p ?x LIMIT 2",
     "invested": _P + "SELECT DISTINCT ?x WHERE { ?i kgqa:investee ?x } ORDER BY ?x LIMIT 2",
 }
 # Which pools a parameter's candidates come from, by parameter name (then by class).
@@ -94,8 +94,9 @@ def store_runner(store: ox.Store) -> Runner:
     """Rows a query returns on a pyoxigraph store (union default graph, bindings as substitutions)."""
 
     def run(sparql: str, bindings: Mapping[str, ox.NamedNode | ox.Literal]) -> int:
-        result = store.query(sparql, use_default_graph_as_union=True,
-                             substitutions={ox.Variable(k): v for k, v in bindings.items()})
+        result = store.query(
+            sparql, use_default_graph_as_union=True, substitutions={ox.Variable(k): v for k, v in bindings.items()}
+        )
         if isinstance(result, ox.QueryBoolean):
             return int(bool(result))
         return sum(1 for _ in result)  # type: ignore[union-attr]
@@ -111,8 +112,9 @@ def pools(store: ox.Store) -> dict[str, list[ox.NamedNode]]:
     return out
 
 
-def _candidates(query: str, param, found: Mapping[str, list[ox.NamedNode]],
-                text: str) -> list[ox.NamedNode | ox.Literal]:
+def _candidates(
+    query: str, param, found: Mapping[str, list[ox.NamedNode]], text: str
+) -> list[ox.NamedNode | ox.Literal]:
     if param.type == "string":
         return [ox.Literal(text)]
     if param.type == "decimal":
@@ -126,8 +128,9 @@ def _candidates(query: str, param, found: Mapping[str, list[ox.NamedNode]],
     return seen
 
 
-def pick_cases(store: ox.Store, queries: Iterable | None = None, *, run: Runner | None = None,
-               max_tries: int = 40) -> list[Case]:
+def pick_cases(
+    store: ox.Store, queries: Iterable | None = None, *, run: Runner | None = None, max_tries: int = 40
+) -> list[Case]:
     """A Case for every canned query: the first candidate bindings that give rows.
 
     Queries for which no candidate gives rows are still returned (``rows == 0``) so that a caller
@@ -138,8 +141,10 @@ def pick_cases(store: ox.Store, queries: Iterable | None = None, *, run: Runner 
     queries = list(queries if queries is not None else Registry.from_directory(QUERIES))
     run = run or store_runner(store)
     found = pools(store)
-    label_rows = store.query(_P + "SELECT ?l WHERE { ?x kgqa:fundedOrganization ?s . ?s rdfs:label ?l } "
-                                  "ORDER BY ?l LIMIT 1", use_default_graph_as_union=True)
+    label_rows = store.query(
+        _P + "SELECT ?l WHERE { ?x kgqa:fundedOrganization ?s . ?s rdfs:label ?l } ORDER BY ?l LIMIT 1",
+        use_default_graph_as_union=True,
+    )
     labels = [r["l"].value for r in label_rows]  # type: ignore[union-attr]
     text = (labels[0][:4] if labels else "a").lower()
     cases: list[Case] = []

@@ -66,49 +66,279 @@ ZIPF_EXPONENT = 0.85
 
 # Round types in the order a company raises them, with (min, max) amounts in millions of the currency.
 ROUND_SIZES = {
-    "Angel": (0.1, 2), "Seed": (0.5, 6), "SeriesA": (3, 30), "SeriesB": (10, 100),
-    "SeriesC": (30, 300), "SeriesUnknown": (5, 300),
+    "Angel": (0.1, 2),
+    "Seed": (0.5, 6),
+    "SeriesA": (3, 30),
+    "SeriesB": (10, 100),
+    "SeriesC": (30, 300),
+    "SeriesUnknown": (5, 300),
 }
 # The ontology's English labels of the round types, roles and relationship kinds (kgqa.ttl), used in
 # node labels exactly as kg/triples.py builds them ("MiniMax funding round of 2024-03-05").
-ROUND_LABELS = {"Angel": "angel round", "Seed": "seed round", "SeriesA": "Series A", "SeriesB": "Series B",
-                "SeriesC": "Series C", "SeriesUnknown": "funding round"}
-ROUND_WORDS = {"Angel": "an angel round", "Seed": "a seed round", "SeriesA": "a Series A round",
-               "SeriesB": "a Series B round", "SeriesC": "a Series C round",
-               "SeriesUnknown": "a new round of financing"}
-ROLE_LABELS = {"Founder": "founder", "ChiefExecutiveOfficer": "chief executive officer", "Partner": "partner",
-               "Chairman": "chairman", "Analyst": "analyst", "ChiefStrategyOfficer": "chief strategy officer"}
+ROUND_LABELS = {
+    "Angel": "angel round",
+    "Seed": "seed round",
+    "SeriesA": "Series A",
+    "SeriesB": "Series B",
+    "SeriesC": "Series C",
+    "SeriesUnknown": "funding round",
+}
+ROUND_WORDS = {
+    "Angel": "an angel round",
+    "Seed": "a seed round",
+    "SeriesA": "a Series A round",
+    "SeriesB": "a Series B round",
+    "SeriesC": "a Series C round",
+    "SeriesUnknown": "a new round of financing",
+}
+ROLE_LABELS = {
+    "Founder": "founder",
+    "ChiefExecutiveOfficer": "chief executive officer",
+    "Partner": "partner",
+    "Chairman": "chairman",
+    "Analyst": "analyst",
+    "ChiefStrategyOfficer": "chief strategy officer",
+}
 KIND_LABELS = {"Backing": "backing", "ExclusiveCloudProvision": "exclusive cloud provider"}
 CURRENCIES = (("USD", 0.80), ("CNY", 0.15), ("EUR", 0.05))
 _CURRENCY_SIGNS = {"USD": "US$", "CNY": "RMB ", "EUR": "€"}
 _QUALIFIER_WORDS = {"Exactly": "", "MoreThan": "more than ", "AtLeast": "at least "}
 COUNTRIES = (("China", 0.45), ("UnitedStates", 0.40), ("France", 0.15))
 COUNTRY_NAMES = {"China": "China", "UnitedStates": "the United States", "France": "France"}
-MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
-          "October", "November", "December")
+MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
 
 # Invented syllables: names no real company (nor the article) has, unique by construction.
-_HEADS = ("Vel", "Quan", "Zen", "Nov", "Lum", "Ax", "Cor", "Syn", "Ther", "Or", "Kai", "Mer", "Ast", "Hel",
-          "Tor", "Vex", "Pyr", "Sol", "Ner", "Cal", "Dra", "Fen", "Gal", "Ist", "Jor", "Kel", "Lyr", "Myr")
+_HEADS = (
+    "Vel",
+    "Quan",
+    "Zen",
+    "Nov",
+    "Lum",
+    "Ax",
+    "Cor",
+    "Syn",
+    "Ther",
+    "Or",
+    "Kai",
+    "Mer",
+    "Ast",
+    "Hel",
+    "Tor",
+    "Vex",
+    "Pyr",
+    "Sol",
+    "Ner",
+    "Cal",
+    "Dra",
+    "Fen",
+    "Gal",
+    "Ist",
+    "Jor",
+    "Kel",
+    "Lyr",
+    "Myr",
+)
 _MIDS = ("a", "i", "o", "e", "u", "ar", "en", "ix", "on", "ys")
 _TAILS = ("ra", "tix", "via", "lon", "dex", "mos", "nia", "gen", "tum", "lix", "ron", "sa")
-_QUALIFIERS = ("Blue", "North", "Prime", "Nova", "Deep", "Bright", "Silver", "Red", "Open", "True", "Swift",
-               "Clear", "Grand", "High", "Iron", "Jade", "Keen", "Lunar", "Noble", "Polar", "Quiet", "Rapid",
-               "Solar", "Terra", "Ultra", "Vivid", "Wild", "Young", "Zero Point", "Alpha", "Beta", "Gamma",
-               "Delta", "Sigma", "Omega", "Apex", "Core", "Edge", "Flux", "Halo", "Ion", "Pulse", "Quartz",
-               "Ridge", "Stone", "Tide", "Vector", "Wave", "Zenith", "Echo")
-_FIRST = ("Mira", "Jonas", "Ava", "Liang", "Sofia", "Ethan", "Yuki", "Omar", "Lena", "Ravi", "Chloe", "Mateo",
-          "Hana", "Felix", "Priya", "Noah", "Ines", "Kenji", "Zara", "Lucas", "Mei", "Arjun", "Elena", "Tariq",
-          "Nora", "Hugo", "Aiko", "Diego", "Freya", "Idris", "Jun", "Kira", "Leo", "Maya", "Nils", "Olga",
-          "Pablo", "Qing", "Rosa", "Sami", "Tess", "Uma", "Viktor", "Wen", "Xavier", "Yara", "Zoe", "Bao",
-          "Clara", "Dev", "Emil", "Farah", "Gus", "Hye", "Ivo", "Jia", "Kofi", "Lior", "Mads", "Nia")
-_LAST = ("Okafor", "Lindqvist", "Moreau", "Tanaka", "Castell", "Brennan", "Haddad", "Novak", "Petrova",
-         "Quintero", "Rahman", "Sato", "Thorne", "Ueda", "Varga", "Whitlock", "Xu", "Yilmaz", "Zhou", "Abbott",
-         "Bianchi", "Cheng", "Dumont", "Eriksen", "Fontaine", "Gallo", "Huang", "Ivanova", "Jansen", "Kowalski",
-         "Larsen", "Mendes", "Nakamura", "Oyelaran", "Park", "Rossi", "Schulz", "Takeda", "Umar", "Vance",
-         "Weber", "Yamada", "Zhang", "Alvarez", "Bauer", "Costa", "Dubois", "Esposito", "Fischer", "Garcia",
-         "Hoffmann", "Ito", "Jovanovic", "Kim", "Lopez", "Muller", "Nguyen", "Olsen", "Pereira", "Qureshi",
-         "Richter", "Silva", "Tran", "Urban", "Vogel", "Wang", "Young", "Ziegler", "Arnaud", "Becker")
+_QUALIFIERS = (
+    "Blue",
+    "North",
+    "Prime",
+    "Nova",
+    "Deep",
+    "Bright",
+    "Silver",
+    "Red",
+    "Open",
+    "True",
+    "Swift",
+    "Clear",
+    "Grand",
+    "High",
+    "Iron",
+    "Jade",
+    "Keen",
+    "Lunar",
+    "Noble",
+    "Polar",
+    "Quiet",
+    "Rapid",
+    "Solar",
+    "Terra",
+    "Ultra",
+    "Vivid",
+    "Wild",
+    "Young",
+    "Zero Point",
+    "Alpha",
+    "Beta",
+    "Gamma",
+    "Delta",
+    "Sigma",
+    "Omega",
+    "Apex",
+    "Core",
+    "Edge",
+    "Flux",
+    "Halo",
+    "Ion",
+    "Pulse",
+    "Quartz",
+    "Ridge",
+    "Stone",
+    "Tide",
+    "Vector",
+    "Wave",
+    "Zenith",
+    "Echo",
+)
+_FIRST = (
+    "Mira",
+    "Jonas",
+    "Ava",
+    "Liang",
+    "Sofia",
+    "Ethan",
+    "Yuki",
+    "Omar",
+    "Lena",
+    "Ravi",
+    "Chloe",
+    "Mateo",
+    "Hana",
+    "Felix",
+    "Priya",
+    "Noah",
+    "Ines",
+    "Kenji",
+    "Zara",
+    "Lucas",
+    "Mei",
+    "Arjun",
+    "Elena",
+    "Tariq",
+    "Nora",
+    "Hugo",
+    "Aiko",
+    "Diego",
+    "Freya",
+    "Idris",
+    "Jun",
+    "Kira",
+    "Leo",
+    "Maya",
+    "Nils",
+    "Olga",
+    "Pablo",
+    "Qing",
+    "Rosa",
+    "Sami",
+    "Tess",
+    "Uma",
+    "Viktor",
+    "Wen",
+    "Xavier",
+    "Yara",
+    "Zoe",
+    "Bao",
+    "Clara",
+    "Dev",
+    "Emil",
+    "Farah",
+    "Gus",
+    "Hye",
+    "Ivo",
+    "Jia",
+    "Kofi",
+    "Lior",
+    "Mads",
+    "Nia",
+)
+_LAST = (
+    "Okafor",
+    "Lindqvist",
+    "Moreau",
+    "Tanaka",
+    "Castell",
+    "Brennan",
+    "Haddad",
+    "Novak",
+    "Petrova",
+    "Quintero",
+    "Rahman",
+    "Sato",
+    "Thorne",
+    "Ueda",
+    "Varga",
+    "Whitlock",
+    "Xu",
+    "Yilmaz",
+    "Zhou",
+    "Abbott",
+    "Bianchi",
+    "Cheng",
+    "Dumont",
+    "Eriksen",
+    "Fontaine",
+    "Gallo",
+    "Huang",
+    "Ivanova",
+    "Jansen",
+    "Kowalski",
+    "Larsen",
+    "Mendes",
+    "Nakamura",
+    "Oyelaran",
+    "Park",
+    "Rossi",
+    "Schulz",
+    "Takeda",
+    "Umar",
+    "Vance",
+    "Weber",
+    "Yamada",
+    "Zhang",
+    "Alvarez",
+    "Bauer",
+    "Costa",
+    "Dubois",
+    "Esposito",
+    "Fischer",
+    "Garcia",
+    "Hoffmann",
+    "Ito",
+    "Jovanovic",
+    "Kim",
+    "Lopez",
+    "Muller",
+    "Nguyen",
+    "Olsen",
+    "Pereira",
+    "Qureshi",
+    "Richter",
+    "Silva",
+    "Tran",
+    "Urban",
+    "Vogel",
+    "Wang",
+    "Young",
+    "Ziegler",
+    "Arnaud",
+    "Becker",
+)
 _ZH = "星云量子智源深蓝极光远航天工灵犀启明云帆数擎未来长风青松知行开物光年时代"
 _ZH_SUFFIX = {"startup": "科技", "firm": "资本", "giant": "集团", "cloud": "云", "arm": "投资"}
 _STARTUP_SUFFIXES = ("AI", "Labs", "Robotics", "Technologies", "Intelligence", "Systems", "Bio", "Data")
@@ -125,7 +355,8 @@ def _stem(index: int, stems: list[str]) -> str:
     if qualifier == 0:
         return stems[base]
     return f"{_QUALIFIERS[(qualifier - 1) % len(_QUALIFIERS)]} {stems[base]}" + (
-        f" {qualifier // len(_QUALIFIERS) + 1}" if qualifier > len(_QUALIFIERS) else "")
+        f" {qualifier // len(_QUALIFIERS) + 1}" if qualifier > len(_QUALIFIERS) else ""
+    )
 
 
 def _person_name(index: int) -> str:
@@ -145,6 +376,7 @@ def local_id(name: str) -> str:
 
 
 # --- serialisation ---------------------------------------------------------------------------
+
 
 def _escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r")
@@ -225,6 +457,7 @@ FORMATS = {".nt": "nt", ".nq": "nq", ".trig": "trig"}
 
 
 # --- the model -------------------------------------------------------------------------------
+
 
 @dataclass
 class Org:
@@ -393,10 +626,25 @@ class Generator:
             g = org("giant", "Group", ("TechGiant",))
             g.alt.append(f"{g.alt[0]} Holdings")
             stem = g.alt[0]
-            cloud = Org(len(self.orgs), "cloud", f"{stem} Cloud", local_id(f"{stem} Cloud"),
-                        ("Company", "CloudProvider"), g.country, alt=[f"{stem} Cloud Intelligence"], parent=g)
-            arm = Org(len(self.orgs) + 1, "arm", f"{stem} Ventures", local_id(f"{stem} Ventures"),
-                      ("InvestmentFirm",), g.country, parent=g)
+            cloud = Org(
+                len(self.orgs),
+                "cloud",
+                f"{stem} Cloud",
+                local_id(f"{stem} Cloud"),
+                ("Company", "CloudProvider"),
+                g.country,
+                alt=[f"{stem} Cloud Intelligence"],
+                parent=g,
+            )
+            arm = Org(
+                len(self.orgs) + 1,
+                "arm",
+                f"{stem} Ventures",
+                local_id(f"{stem} Ventures"),
+                ("InvestmentFirm",),
+                g.country,
+                parent=g,
+            )
             self.orgs += [cloud, arm]
             g.subsidiaries += [cloud, arm]
         for _ in range(data_providers):
@@ -444,8 +692,11 @@ class Generator:
         w.add(self.curators, iri(RDF_TYPE), iri(OWL + "NamedIndividual"))
         w.add(self.curators, iri(RDF_TYPE), iri(KGQA + "ExternalEvidence"))
         w.add(self.curators, iri(RDFS + "label"), lit(f"curators' record: synthetic-names-{self.seed}", "en"))
-        w.add(self.curators, iri(KGQA + "note"),
-              lit("Chinese names of the synthetic organisations, made up by kgqa generate."))
+        w.add(
+            self.curators,
+            iri(KGQA + "note"),
+            lit("Chinese names of the synthetic organisations, made up by kgqa generate."),
+        )
         w.add(self.curators, iri(PROV + "wasAttributedTo"), iri(KGQA + "kgqaCurators"))
         total = len(self.orgs)
         for i, o in enumerate(self.orgs):
@@ -460,10 +711,15 @@ class Generator:
     def organisation(self, o: Org) -> None:
         w, rng = self.w, self.rng
         s = iri(RES + o.local)
-        what = {"startup": "an AI start-up" if "AIStartup" in o.classes else "a start-up",
-                "firm": "an investment firm", "giant": "a technology giant", "cloud": "a cloud provider",
-                "arm": "a venture capital firm", "data": "a research and data provider",
-                "media": "a news publisher"}[o.kind]
+        what = {
+            "startup": "an AI start-up" if "AIStartup" in o.classes else "a start-up",
+            "firm": "an investment firm",
+            "giant": "a technology giant",
+            "cloud": "a cloud provider",
+            "arm": "a venture capital firm",
+            "data": "a research and data provider",
+            "media": "a news publisher",
+        }[o.kind]
         sentence = f"{o.name}"
         if o.alt:
             sentence += f" (also known as {o.alt[0]})"
@@ -471,9 +727,15 @@ class Generator:
         if o.parent is not None:
             sentence += f" and a subsidiary of {o.parent.name}"
         founders: list[tuple[str, str, str]] = []  # (person local, role, name)
-        roles = {"startup": ("Founder", "ChiefExecutiveOfficer"), "firm": ("Partner", "Partner"),
-                 "arm": ("Partner",), "giant": ("Chairman", "ChiefExecutiveOfficer", "ChiefStrategyOfficer"),
-                 "data": ("Analyst",), "cloud": (), "media": ()}[o.kind]
+        roles = {
+            "startup": ("Founder", "ChiefExecutiveOfficer"),
+            "firm": ("Partner", "Partner"),
+            "arm": ("Partner",),
+            "giant": ("Chairman", "ChiefExecutiveOfficer", "ChiefStrategyOfficer"),
+            "data": ("Analyst",),
+            "cloud": (),
+            "media": (),
+        }[o.kind]
         count = len(roles) if o.kind != "startup" else (1 if rng.random() < 0.5 else 2)
         for role in roles[:count]:
             name = _person_name(self.people)
@@ -501,8 +763,9 @@ class Generator:
             self.axiom(p, iri(RDF_TYPE), iri(KGQA + "Person"), ev)
             self.axiom(p, iri(RDFS + "label"), lit(name, "en"), ev)
             self.axiom(p, iri(SKOS + "prefLabel"), lit(name, "en"), ev)
-            pos = self.node(f"{person_local}_{role}_{o.local}", "Position",
-                            f"{name}, {ROLE_LABELS[role]} of {o.name}", [ev])
+            pos = self.node(
+                f"{person_local}_{role}_{o.local}", "Position", f"{name}, {ROLE_LABELS[role]} of {o.name}", [ev]
+            )
             w.add(pos, iri(KGQA + "holder"), p)
             w.add(pos, iri(KGQA + "role"), iri(KGQA + role))
             w.add(pos, iri(KGQA + "positionIn"), s)
@@ -536,11 +799,18 @@ class Generator:
             provider, kind, shortcut = giant, "Backing", "backs"
             if cloud is not None and i % 3 == 2:
                 provider, kind, shortcut = cloud, "ExclusiveCloudProvision", "exclusiveCloudProviderOf"
-            text = (f"{target.name} has {provider.name} behind it." if kind == "Backing"
-                    else f"{provider.name} is the exclusive cloud provider of {target.name}.")
+            text = (
+                f"{target.name} has {provider.name} behind it."
+                if kind == "Backing"
+                else f"{provider.name} is the exclusive cloud provider of {target.name}."
+            )
             ev = self.docs.say(text)
-            rel = self.node(f"{provider.local}_{kind}_{target.local}", "StrategicRelationship",
-                            f"{provider.name} – {KIND_LABELS[kind]} – {target.name}", [ev])
+            rel = self.node(
+                f"{provider.local}_{kind}_{target.local}",
+                "StrategicRelationship",
+                f"{provider.name} – {KIND_LABELS[kind]} – {target.name}",
+                [ev],
+            )
             w = self.w
             w.add(rel, iri(KGQA + "relationshipKind"), iri(KGQA + kind))
             w.add(rel, iri(KGQA + "provider"), iri(RES + provider.local))
@@ -553,8 +823,10 @@ class Generator:
         firm = rng.choice(self.investors[:50])
         year = rng.randrange(2016, 2025)
         count = rng.randrange(5, 120)
-        ev = self.docs.say(f"{name}, an analyst at {provider.name}, said that in {year} {firm.name} "
-                           f"invested in more than {count} companies.")
+        ev = self.docs.say(
+            f"{name}, an analyst at {provider.name}, said that in {year} {firm.name} "
+            f"invested in more than {count} companies."
+        )
         local = f"{firm.local}_investments_{year}_{provider.local}"
         st = self.node(local, "Statistic", f"companies {firm.name} invested in ({year})", [ev])
         w.add(st, iri(KGQA + "about"), iri(RES + firm.local))
@@ -587,8 +859,9 @@ class Generator:
                 rtype = "SeriesUnknown"
             day = rng.randrange(1, 29)
             precision = self.pick((("Day", 0.6), ("Month", 0.3), ("Year", 0.1)))
-            date = {"Day": f"{year}-{month:02d}-{day:02d}", "Month": f"{year}-{month:02d}",
-                    "Year": f"{year}"}[precision]
+            date = {"Day": f"{year}-{month:02d}-{day:02d}", "Month": f"{year}-{month:02d}", "Year": f"{year}"}[
+                precision
+            ]
             round_local = f"{o.local}_{rtype}" if rtype != "SeriesUnknown" else f"{o.local}_round_{date}"
             if round_local in used_ids:
                 round_local += f"_{k + 1}"
@@ -603,8 +876,11 @@ class Generator:
             investors = self.investors_for(1 + min(11, int(rng.expovariate(0.6))))
             lead = investors[0] if rng.random() < 0.85 else None
             followers = [i for i in investors if i is not lead]
-            when = {"Day": f"On {MONTHS[month - 1]} {day}, {year}", "Month": f"In {MONTHS[month - 1]} {year}",
-                    "Year": f"In {year}"}[precision]
+            when = {
+                "Day": f"On {MONTHS[month - 1]} {day}, {year}",
+                "Month": f"In {MONTHS[month - 1]} {year}",
+                "Year": f"In {year}",
+            }[precision]
             text = f"{when}, {o.name} raised"
             if has_raised:
                 text += f" {short_money(raised, currency)} in"
@@ -625,8 +901,11 @@ class Generator:
             if has_raised:
                 w.add(r, iri(KGQA + "moneyRaised"), self.amount(f"{round_local}_raised", raised, currency, ev))
             if has_valuation:
-                w.add(r, iri(KGQA + "postMoneyValuation"),
-                      self.amount(f"{round_local}_valuation", valuation, currency, ev))
+                w.add(
+                    r,
+                    iri(KGQA + "postMoneyValuation"),
+                    self.amount(f"{round_local}_valuation", valuation, currency, ev),
+                )
             for inv in investors:
                 self.investment(inv, round_local, r, label, inv is lead, lead is not None, ev)
             if lead is not None and (best is None or raised > best[0]):
@@ -637,8 +916,9 @@ class Generator:
         if rng.random() < 0.05:
             inv = self.investors_for(1)[0]
             ev = self.docs.say(f"{inv.name} has also appeared in {o.name}.")
-            node = self.node(f"investment_{inv.local}_in_{o.local}", "Investment",
-                             f"{inv.name} investment in {o.name}", [ev])
+            node = self.node(
+                f"investment_{inv.local}_in_{o.local}", "Investment", f"{inv.name} investment in {o.name}", [ev]
+            )
             w.add(node, iri(KGQA + "investee"), company)
             w.add(iri(RES + inv.local), iri(KGQA + "makesInvestment"), node)
         if best is not None and rng.random() < 0.1:
@@ -656,8 +936,9 @@ class Generator:
             w.add(a, iri(KGQA + "asReported"), lit(_QUALIFIER_WORDS[qualifier] + short_money(value, currency)))
         return a
 
-    def investment(self, inv: Org, round_local: str, r: str, round_label: str, is_lead: bool,
-                   lead_known: bool, ev: str) -> None:
+    def investment(
+        self, inv: Org, round_local: str, r: str, round_label: str, is_lead: bool, lead_known: bool, ev: str
+    ) -> None:
         w = self.w
         node = self.node(f"{round_local}_{inv.local}", "Investment", f"{inv.name} in {round_label}", [ev])
         w.add(node, iri(KGQA + "inRound"), r)
@@ -683,8 +964,14 @@ class Generator:
             self.axiom(m, iri(KGQA + "outperforms"), other, ev)
 
 
-def generate(orgs: int, seed: int, out: TextIO, fmt: str = "nt", graph: str | None = None,
-             progress: Callable[[int, int], None] | None = None) -> int:
+def generate(
+    orgs: int,
+    seed: int,
+    out: TextIO,
+    fmt: str = "nt",
+    graph: str | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> int:
     """Write the graph for (orgs, seed) to ``out``; returns the number of triples written."""
     w = Writer(out, fmt, graph)
     gen = Generator(orgs, seed, w, progress)
@@ -708,9 +995,13 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of ``kgqa generate``: exit 0, or 2 for bad arguments."""
     parser = argparse.ArgumentParser(prog="kgqa generate", description=__doc__.split("\n\n")[0])
     parser.add_argument("out", type=Path, metavar="OUT", help="output file: .nt, .nq or .trig")
-    parser.add_argument("--orgs", type=int, default=3500,
-                        help=f"number of organisations (~{TRIPLES_PER_ORG} asserted triples each; default 3500 ≈ 1M "
-                             "triples once materialised)")
+    parser.add_argument(
+        "--orgs",
+        type=int,
+        default=3500,
+        help=f"number of organisations (~{TRIPLES_PER_ORG} asserted triples each; default 3500 ≈ 1M "
+        "triples once materialised)",
+    )
     parser.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
     parser.add_argument("--graph", help=f"named graph for .nq/.trig (default {ASSERTED_GRAPH})")
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
@@ -737,8 +1028,11 @@ def main(argv: list[str] | None = None) -> int:
     tmp.replace(args.out)  # a killed run leaves no half-written OUT behind
     took = time.perf_counter() - started
     if not args.quiet:
-        print(f"\rgenerate: wrote {count:,} triples about {args.orgs:,} organisations to {args.out} "
-              f"in {took:.1f} s ({count / took:,.0f} triples/s)", file=sys.stderr)
+        print(
+            f"\rgenerate: wrote {count:,} triples about {args.orgs:,} organisations to {args.out} "
+            f"in {took:.1f} s ({count / took:,.0f} triples/s)",
+            file=sys.stderr,
+        )
     return 0
 
 

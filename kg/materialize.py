@@ -55,9 +55,22 @@ ENTAILED_BY = "https://w3id.org/kgqa/ontology#entailedBy"
 REASONING_RUN = "https://w3id.org/kgqa/resource/reasoning-rules"
 
 # Datatypes whose values are decimals (XSD 1.1 §3.3): a facet on xsd:decimal accepts all of them.
-_DECIMAL_TYPES = ("decimal", "integer", "long", "int", "short", "byte", "nonNegativeInteger",
-                  "positiveInteger", "nonPositiveInteger", "negativeInteger", "unsignedLong", "unsignedInt",
-                  "unsignedShort", "unsignedByte")
+_DECIMAL_TYPES = (
+    "decimal",
+    "integer",
+    "long",
+    "int",
+    "short",
+    "byte",
+    "nonNegativeInteger",
+    "positiveInteger",
+    "nonPositiveInteger",
+    "negativeInteger",
+    "unsignedLong",
+    "unsignedInt",
+    "unsignedShort",
+    "unsignedByte",
+)
 _FACETS = {XSD.minInclusive: ">=", XSD.maxInclusive: "<=", XSD.minExclusive: ">", XSD.maxExclusive: "<"}
 
 
@@ -102,8 +115,10 @@ class Report:
     skipped: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
-        return (f"materialised {self.added:,} triples ({self.marked:,} asserted re-derived) in {self.seconds:.2f} s "
-                f"({len(self.runs)} rule runs in {self.rounds} rounds)")
+        return (
+            f"materialised {self.added:,} triples ({self.marked:,} asserted re-derived) in {self.seconds:.2f} s "
+            f"({len(self.runs)} rule runs in {self.rounds} rounds)"
+        )
 
 
 def _n3(term: URIRef | Literal) -> str:
@@ -133,9 +148,13 @@ def _values1(terms: Iterable[URIRef], var: str) -> str:
     return f"VALUES ?{var} {{ {' '.join(_n3(t) for t in sorted(terms))} }}"
 
 
-_PREFIXES = {"https://w3id.org/kgqa/ontology#": "kgqa:", "http://www.w3.org/ns/prov#": "prov:",
-             "http://www.w3.org/ns/org#": "org:", "https://schema.org/": "schema:",
-             "http://www.w3.org/2004/02/skos/core#": "skos:"}
+_PREFIXES = {
+    "https://w3id.org/kgqa/ontology#": "kgqa:",
+    "http://www.w3.org/ns/prov#": "prov:",
+    "http://www.w3.org/ns/org#": "org:",
+    "https://schema.org/": "schema:",
+    "http://www.w3.org/2004/02/skos/core#": "skos:",
+}
 
 
 def _short(term: URIRef) -> str:
@@ -143,7 +162,7 @@ def _short(term: URIRef) -> str:
     text = str(term)
     for ns, prefix in _PREFIXES.items():
         if text.startswith(ns):
-            return prefix + text[len(ns):]
+            return prefix + text[len(ns) :]
     return f"<{text}>"
 
 
@@ -156,9 +175,12 @@ class RuleCompiler:
         self.skipped: list[str] = []
         o = ontology
         self.object_props = {p for p in o.subjects(RDF.type, OWL.ObjectProperty) if isinstance(p, URIRef)}
-        self.object_props |= {p for kind in (OWL.TransitiveProperty, OWL.SymmetricProperty,
-                                             OWL.InverseFunctionalProperty)
-                              for p in o.subjects(RDF.type, kind) if isinstance(p, URIRef)}
+        self.object_props |= {
+            p
+            for kind in (OWL.TransitiveProperty, OWL.SymmetricProperty, OWL.InverseFunctionalProperty)
+            for p in o.subjects(RDF.type, kind)
+            if isinstance(p, URIRef)
+        }
         self.data_props = {p for p in o.subjects(RDF.type, OWL.DatatypeProperty) if isinstance(p, URIRef)}
         sub: dict[URIRef, set[URIRef]] = {}
         for p, q in o.subject_objects(RDFS.subPropertyOf):
@@ -244,8 +266,7 @@ class RuleCompiler:
         if (members := g.value(expr, OWL.intersectionOf)) is not None:
             return " ".join(self.pattern(m, var, reads) for m in Collection(g, members))  # type: ignore[arg-type]
         if (members := g.value(expr, OWL.unionOf)) is not None:
-            return " UNION ".join("{ " + self.pattern(m, var, reads) + " }"
-                                  for m in Collection(g, members))  # type: ignore[arg-type]
+            return " UNION ".join("{ " + self.pattern(m, var, reads) + " }" for m in Collection(g, members))  # type: ignore[arg-type]
         if (values := g.value(expr, OWL.oneOf)) is not None:
             return f"VALUES {var} {{ {' '.join(_n3(v) for v in Collection(g, values))} }}"  # type: ignore[arg-type]
         prop = g.value(expr, OWL.onProperty)
@@ -256,8 +277,12 @@ class RuleCompiler:
             return f"{var} {path} {_n3(value)} ."  # type: ignore[arg-type]
         if (filler := g.value(expr, OWL.someValuesFrom)) is not None:
             inner = self._var()
-            if prop in self.data_props or (filler, RDF.type, RDFS.Datatype) in g or \
-                    str(filler).startswith(str(XSD)) or filler == RDFS.Literal:
+            if (
+                prop in self.data_props
+                or (filler, RDF.type, RDFS.Datatype) in g
+                or str(filler).startswith(str(XSD))
+                or filler == RDFS.Literal
+            ):
                 return f"{var} {path} {inner} . {self._datarange(filler, inner)}"  # type: ignore[arg-type]
             return f"{var} {path} {inner} . {self.pattern(filler, inner, reads)}"  # type: ignore[arg-type]
         raise Unsupported("a restriction other than someValuesFrom or hasValue")
@@ -272,20 +297,28 @@ class RuleCompiler:
         # grew (a rule over all sub-class pairs at once would rescan every membership each round).
         for c, ups in sorted(self.superclasses.items()):
             if ups:
-                rules.append(Rule(
-                    f"sub-classes of {_short(c)} (cax-sco)",
-                    f"CONSTRUCT {{ ?x a ?sup }} WHERE {{ ?x a {_n3(c)} . FILTER (isIRI(?x)) "
-                    f"{_values1(ups, 'sup')} {not_any.format('?x a ?sup')} }}",
-                    frozenset({f"a {c}"}), frozenset(f"a {d}" for d in ups)))
+                rules.append(
+                    Rule(
+                        f"sub-classes of {_short(c)} (cax-sco)",
+                        f"CONSTRUCT {{ ?x a ?sup }} WHERE {{ ?x a {_n3(c)} . FILTER (isIRI(?x)) "
+                        f"{_values1(ups, 'sup')} {not_any.format('?x a ?sup')} }}",
+                        frozenset({f"a {c}"}),
+                        frozenset(f"a {d}" for d in ups),
+                    )
+                )
 
         for p, ups in sorted(self.superprops.items()):
             ups = {q for q in ups if q in self.object_props}
             if ups and p in self.object_props:
-                rules.append(Rule(
-                    f"super-properties of {_short(p)} (prp-spo1)",
-                    f"CONSTRUCT {{ ?x ?q ?y }} WHERE {{ ?x {_n3(p)} ?y . FILTER (isIRI(?x) && isIRI(?y)) "
-                    f"{_values1(ups, 'q')} {not_any.format('?x ?q ?y')} }}",
-                    frozenset({str(p)}), frozenset(str(q) for q in ups)))
+                rules.append(
+                    Rule(
+                        f"super-properties of {_short(p)} (prp-spo1)",
+                        f"CONSTRUCT {{ ?x ?q ?y }} WHERE {{ ?x {_n3(p)} ?y . FILTER (isIRI(?x) && isIRI(?y)) "
+                        f"{_values1(ups, 'q')} {not_any.format('?x ?q ?y')} }}",
+                        frozenset({str(p)}),
+                        frozenset(str(q) for q in ups),
+                    )
+                )
 
         inverse: dict[URIRef, set[URIRef]] = {}
         for p, q in g.subject_objects(OWL.inverseOf):
@@ -296,19 +329,27 @@ class RuleCompiler:
             if isinstance(p, URIRef):
                 inverse.setdefault(p, set()).add(p)
         for p, qs in sorted(inverse.items()):
-            rules.append(Rule(
-                f"inverse of {_short(p)} (prp-inv1/2, prp-symp)",
-                f"CONSTRUCT {{ ?y ?q ?x }} WHERE {{ ?x {_n3(p)} ?y . FILTER (isIRI(?x) && isIRI(?y)) "
-                f"{_values1(qs, 'q')} {not_any.format('?y ?q ?x')} }}",
-                frozenset({str(p)}), frozenset(str(q) for q in qs)))
+            rules.append(
+                Rule(
+                    f"inverse of {_short(p)} (prp-inv1/2, prp-symp)",
+                    f"CONSTRUCT {{ ?y ?q ?x }} WHERE {{ ?x {_n3(p)} ?y . FILTER (isIRI(?x) && isIRI(?y)) "
+                    f"{_values1(qs, 'q')} {not_any.format('?y ?q ?x')} }}",
+                    frozenset({str(p)}),
+                    frozenset(str(q) for q in qs),
+                )
+            )
 
         for p in sorted(g.subjects(RDF.type, OWL.TransitiveProperty)):
             if isinstance(p, URIRef):
-                rules.append(Rule(
-                    f"transitive {p} (prp-trp)",
-                    f"CONSTRUCT {{ ?x {_n3(p)} ?z }} WHERE {{ ?x {_n3(p)} ?y . ?y {_n3(p)} ?z . "
-                    f"FILTER (isIRI(?x) && isIRI(?z) && ?x != ?z) {not_any.format(f'?x {_n3(p)} ?z')} }}",
-                    frozenset({str(p)}), frozenset({str(p)})))
+                rules.append(
+                    Rule(
+                        f"transitive {p} (prp-trp)",
+                        f"CONSTRUCT {{ ?x {_n3(p)} ?z }} WHERE {{ ?x {_n3(p)} ?y . ?y {_n3(p)} ?z . "
+                        f"FILTER (isIRI(?x) && isIRI(?z) && ?x != ?z) {not_any.format(f'?x {_n3(p)} ?z')} }}",
+                        frozenset({str(p)}),
+                        frozenset({str(p)}),
+                    )
+                )
 
         for prop, chain_list in sorted(g.subject_objects(OWL.propertyChainAxiom)):
             if not isinstance(prop, URIRef):
@@ -316,18 +357,24 @@ class RuleCompiler:
             reads: set[str] = set()
             try:
                 steps = list(Collection(g, chain_list))  # type: ignore[arg-type]
-                body = " ".join(f"?x{i} {self._path(step, reads)} ?x{i + 1} ."  # type: ignore[arg-type]
-                                for i, step in enumerate(steps))
+                body = " ".join(
+                    f"?x{i} {self._path(step, reads)} ?x{i + 1} ."  # type: ignore[arg-type]
+                    for i, step in enumerate(steps)
+                )
             except Unsupported as exc:
                 self.skipped.append(f"chain of {prop}: {exc}")
                 continue
             n = len(steps)
             names = " ∘ ".join(str(s).rsplit("#", 1)[-1] for s in steps)
-            rules.append(Rule(
-                f"chain {_short(prop)} ← {names} (prp-spo2)",
-                f"CONSTRUCT {{ ?x0 {_n3(prop)} ?x{n} }} WHERE {{ {body} "
-                f"FILTER (isIRI(?x0) && isIRI(?x{n})) {not_any.format(f'?x0 {_n3(prop)} ?x{n}')} }}",
-                frozenset(reads), frozenset({str(prop)})))
+            rules.append(
+                Rule(
+                    f"chain {_short(prop)} ← {names} (prp-spo2)",
+                    f"CONSTRUCT {{ ?x0 {_n3(prop)} ?x{n} }} WHERE {{ {body} "
+                    f"FILTER (isIRI(?x0) && isIRI(?x{n})) {not_any.format(f'?x0 {_n3(prop)} ?x{n}')} }}",
+                    frozenset(reads),
+                    frozenset({str(prop)}),
+                )
+            )
 
         for axiom, position, rule_id in ((RDFS.domain, "?x", "prp-dom"), (RDFS.range, "?y", "prp-rng")):
             by_prop: dict[URIRef, set[URIRef]] = {}
@@ -342,12 +389,16 @@ class RuleCompiler:
             check = "isIRI(?x) && isIRI(?y)" if axiom == RDFS.range else "isIRI(?x)"
             for p, classes in sorted(by_prop.items()):
                 # DISTINCT first: a start-up has many triples of a property but needs one check.
-                rules.append(Rule(
-                    f"{'domain' if axiom == RDFS.domain else 'range'} of {_short(p)} ({rule_id})",
-                    f"CONSTRUCT {{ {position} a ?c }} WHERE {{ {{ SELECT DISTINCT {position} WHERE {{ "
-                    f"?x {_n3(p)} ?y . FILTER ({check}) }} }} {_values1(classes, 'c')} "
-                    f"{not_any.format(f'{position} a ?c')} }}",
-                    frozenset({str(p)}), frozenset(f"a {c}" for c in classes)))
+                rules.append(
+                    Rule(
+                        f"{'domain' if axiom == RDFS.domain else 'range'} of {_short(p)} ({rule_id})",
+                        f"CONSTRUCT {{ {position} a ?c }} WHERE {{ {{ SELECT DISTINCT {position} WHERE {{ "
+                        f"?x {_n3(p)} ?y . FILTER ({check}) }} }} {_values1(classes, 'c')} "
+                        f"{not_any.format(f'{position} a ?c')} }}",
+                        frozenset({str(p)}),
+                        frozenset(f"a {c}" for c in classes),
+                    )
+                )
 
         for cls, expr in sorted(g.subject_objects(OWL.equivalentClass)):
             if not (isinstance(cls, URIRef) and isinstance(expr, BNode)):
@@ -358,13 +409,17 @@ class RuleCompiler:
             except Unsupported as exc:
                 self.skipped.append(f"definition of {cls}: {exc}")
                 continue
-            rules.append(Rule(
-                f"defined class {_short(cls)} (cls-int1, cls-svf1, cls-hv2)",
-                f"CONSTRUCT {{ ?x a {_n3(cls)} }} WHERE {{ {body} FILTER (isIRI(?x)) "
-                f"{not_any.format(f'?x a {_n3(cls)}')} }}",
-                frozenset(reads), frozenset({f"a {cls}"}),
-                rederived=f"SELECT DISTINCT ?x WHERE {{ {body} FILTER (isIRI(?x)) "
-                          f"FILTER EXISTS {{ GRAPH ?g {{ ?x a {_n3(cls)} }} FILTER (?g != <{{target}}>) }} }}"))
+            rules.append(
+                Rule(
+                    f"defined class {_short(cls)} (cls-int1, cls-svf1, cls-hv2)",
+                    f"CONSTRUCT {{ ?x a {_n3(cls)} }} WHERE {{ {body} FILTER (isIRI(?x)) "
+                    f"{not_any.format(f'?x a {_n3(cls)}')} }}",
+                    frozenset(reads),
+                    frozenset({f"a {cls}"}),
+                    rederived=f"SELECT DISTINCT ?x WHERE {{ {body} FILTER (isIRI(?x)) "
+                    f"FILTER EXISTS {{ GRAPH ?g {{ ?x a {_n3(cls)} }} FILTER (?g != <{{target}}>) }} }}",
+                )
+            )
         return rules
 
 
@@ -390,28 +445,37 @@ def _mark(x: ox.NamedNode, cls: ox.NamedNode, graph: ox.NamedNode) -> list[ox.Qu
     """The axiom annotation saying the rules re-derive the asserted ``x a cls`` (cf. kg.build)."""
     digest = hashlib.sha1(f"{x.value}|{TYPE}|{cls.value}".encode()).hexdigest()[:16]
     ax = ox.BlankNode(f"ent{digest}")
-    return [ox.Quad(ax, ox.NamedNode(TYPE), ox.NamedNode(str(OWL.Axiom)), graph),
-            ox.Quad(ax, ox.NamedNode(str(OWL.annotatedSource)), x, graph),
-            ox.Quad(ax, ox.NamedNode(str(OWL.annotatedProperty)), ox.NamedNode(TYPE), graph),
-            ox.Quad(ax, ox.NamedNode(str(OWL.annotatedTarget)), cls, graph),
-            ox.Quad(ax, ox.NamedNode(ENTAILED_BY), ox.NamedNode(REASONING_RUN), graph)]
+    return [
+        ox.Quad(ax, ox.NamedNode(TYPE), ox.NamedNode(str(OWL.Axiom)), graph),
+        ox.Quad(ax, ox.NamedNode(str(OWL.annotatedSource)), x, graph),
+        ox.Quad(ax, ox.NamedNode(str(OWL.annotatedProperty)), ox.NamedNode(TYPE), graph),
+        ox.Quad(ax, ox.NamedNode(str(OWL.annotatedTarget)), cls, graph),
+        ox.Quad(ax, ox.NamedNode(ENTAILED_BY), ox.NamedNode(REASONING_RUN), graph),
+    ]
 
 
 def _marked(store: ox.Store, x: ox.NamedNode, cls: ox.NamedNode, graph: ox.NamedNode) -> bool:
     source, target = ox.NamedNode(str(OWL.annotatedSource)), ox.NamedNode(str(OWL.annotatedTarget))
     for q in store.quads_for_pattern(None, source, x, graph):
         if any(store.quads_for_pattern(q.subject, target, cls, graph)) and any(
-                store.quads_for_pattern(q.subject, ox.NamedNode(ENTAILED_BY), None, graph)):
+            store.quads_for_pattern(q.subject, ox.NamedNode(ENTAILED_BY), None, graph)
+        ):
             return True
     return False
 
 
 def _run_node(graph: ox.NamedNode) -> list[ox.Quad]:
     run = ox.NamedNode(REASONING_RUN)
-    return [ox.Quad(run, ox.NamedNode(TYPE), ox.NamedNode(str(OWL.NamedIndividual)), graph),
-            ox.Quad(run, ox.NamedNode(TYPE), ox.NamedNode("https://w3id.org/kgqa/ontology#ReasoningActivity"), graph),
-            ox.Quad(run, ox.NamedNode(str(RDFS.label)), ox.Literal("rule materialisation of kgqa (kg.materialize)",
-                                                                  language="en"), graph)]
+    return [
+        ox.Quad(run, ox.NamedNode(TYPE), ox.NamedNode(str(OWL.NamedIndividual)), graph),
+        ox.Quad(run, ox.NamedNode(TYPE), ox.NamedNode("https://w3id.org/kgqa/ontology#ReasoningActivity"), graph),
+        ox.Quad(
+            run,
+            ox.NamedNode(str(RDFS.label)),
+            ox.Literal("rule materialisation of kgqa (kg.materialize)", language="en"),
+            graph,
+        ),
+    ]
 
 
 def _keys(triples: Iterable[ox.Triple]) -> set[str]:
@@ -426,9 +490,14 @@ def _keys(triples: Iterable[ox.Triple]) -> set[str]:
     return keys
 
 
-def materialize(store: ox.Store, *, ontology: Graph | str | Path = DEFAULT_ONTOLOGY,
-                target: str = INFERRED_GRAPH, replace: bool = True,
-                log: Callable[[str], None] | None = None) -> Report:
+def materialize(
+    store: ox.Store,
+    *,
+    ontology: Graph | str | Path = DEFAULT_ONTOLOGY,
+    target: str = INFERRED_GRAPH,
+    replace: bool = True,
+    log: Callable[[str], None] | None = None,
+) -> Report:
     """Add the rule entailments of everything in ``store`` to the named graph ``target``.
 
     ``replace`` clears ``target`` first, so the inferred graph is recomputed from the other graphs
@@ -463,19 +532,33 @@ def materialize(store: ox.Store, *, ontology: Graph | str | Path = DEFAULT_ONTOL
             sparql = rule.sparql.replace("{target}", target)
             # Facts about the ontology's own individuals (round types, roles, countries) belong to
             # the ontology, as in the build's inferred graph.
-            new = {t for t in store.query(sparql, use_default_graph_as_union=True)  # type: ignore[union-attr]
-                   if t.subject.value not in tbox}
+            new = {
+                t
+                for t in store.query(sparql, use_default_graph_as_union=True)  # type: ignore[union-attr]
+                if t.subject.value not in tbox
+            }
             if rule.rederived is not None:
                 cls = ox.NamedNode(next(iter(rule.writes))[2:])
                 # Whether a mark exists is checked here, not in the query: Oxigraph would join the
                 # NOT EXISTS over every axiom annotation (quadratic at a million triples).
-                marks = [q for row in store.query(rule.rederived.replace("{target}", target),  # type: ignore[union-attr]
-                                                  use_default_graph_as_union=True)
-                         if not _marked(store, row["x"], cls, graph)
-                         for q in _mark(row["x"], cls, graph)]
+                marks = [
+                    q
+                    for row in store.query(
+                        rule.rederived.replace("{target}", target),  # type: ignore[union-attr]
+                        use_default_graph_as_union=True,
+                    )
+                    if not _marked(store, row["x"], cls, graph)
+                    for q in _mark(row["x"], cls, graph)
+                ]
                 if marks:
-                    store.extend(marks + ([] if any(store.quads_for_pattern(ox.NamedNode(REASONING_RUN), None, None,
-                                                                            graph)) else _run_node(graph)))
+                    store.extend(
+                        marks
+                        + (
+                            []
+                            if any(store.quads_for_pattern(ox.NamedNode(REASONING_RUN), None, None, graph))
+                            else _run_node(graph)
+                        )
+                    )
                     report.marked += len(marks) // 5
             if new:
                 store.extend(ox.Quad(t.subject, t.predicate, t.object, graph) for t in new)
@@ -506,12 +589,17 @@ def load_files(store: ox.Store, files: Iterable[str | Path], graph: str = ASSERT
 def main(argv: list[str] | None = None) -> int:
     """``kgqa materialize``: infer into a persistent store in place, or from files into a file."""
     parser = argparse.ArgumentParser(prog="kgqa materialize", description=__doc__.split("\n\n")[0])
-    parser.add_argument("files", nargs="*", metavar="FILE",
-                        help="RDF files to read (TriG/N-Quads keep their graphs; others go to the asserted graph)")
+    parser.add_argument(
+        "files",
+        nargs="*",
+        metavar="FILE",
+        help="RDF files to read (TriG/N-Quads keep their graphs; others go to the asserted graph)",
+    )
     where = parser.add_mutually_exclusive_group(required=True)
     where.add_argument("--store", metavar="DIR", help="a persistent store (kgqa load) to materialise in place")
-    where.add_argument("--out", type=Path, metavar="OUT",
-                       help="write the dataset with its inferred graph here (.nq or .trig)")
+    where.add_argument(
+        "--out", type=Path, metavar="OUT", help="write the dataset with its inferred graph here (.nq or .trig)"
+    )
     parser.add_argument("--only-inferred", action="store_true", help="with --out: write only the inferred graph")
     parser.add_argument("--ontology", type=Path, default=DEFAULT_ONTOLOGY, help="the TBox (Turtle)")
     parser.add_argument("--graph", default=INFERRED_GRAPH, help=f"graph to write (default {INFERRED_GRAPH})")

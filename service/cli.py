@@ -395,10 +395,10 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     sub.add_parser("build", help="build kg/dist/ from the ontology, the article and the facts", add_help=False)
-    sub.add_parser("generate", help="write a synthetic investment graph (kgqa generate --orgs N --seed S OUT)",
-                   add_help=False)
-    sub.add_parser("materialize", help="materialise the inferences the queries need in a large graph",
-                   add_help=False)
+    sub.add_parser(
+        "generate", help="write a synthetic investment graph (kgqa generate --orgs N --seed S OUT)", add_help=False
+    )
+    sub.add_parser("materialize", help="materialise the inferences the queries need in a large graph", add_help=False)
 
     serve = sub.add_parser("serve", help="serve the SPARQL endpoint, API and web page")
     serve.add_argument("--host", default="127.0.0.1")

@@ -20,9 +20,11 @@ from kg.materialize import materialize
 ROOT = Path(__file__).resolve().parent.parent
 ASSERTED = ox.NamedNode("https://w3id.org/kgqa/graph/asserted")
 ONTOLOGY_GRAPH = ox.NamedNode("https://w3id.org/kgqa/graph/ontology")
-P = ("PREFIX kgqa: <https://w3id.org/kgqa/ontology#> PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> "
-     "PREFIX skos: <http://www.w3.org/2004/02/skos/core#> PREFIX prov: <http://www.w3.org/ns/prov#> "
-     "PREFIX xsd: <http://www.w3.org/2001/XMLSchema#> ")
+P = (
+    "PREFIX kgqa: <https://w3id.org/kgqa/ontology#> PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> "
+    "PREFIX skos: <http://www.w3.org/2004/02/skos/core#> PREFIX prov: <http://www.w3.org/ns/prov#> "
+    "PREFIX xsd: <http://www.w3.org/2001/XMLSchema#> "
+)
 
 
 def _text(orgs: int, seed: int, fmt: str = "nt") -> str:
@@ -77,21 +79,42 @@ def test_scale_ratio_is_as_documented() -> None:
 def test_each_round_has_one_funded_organisation_type_and_evidence(small: ox.Store) -> None:
     rounds = _count(small, "?r a kgqa:FundingRound")
     assert rounds > 100
-    assert _count(small, "?r a kgqa:FundingRound ; kgqa:fundedOrganization ?o ; kgqa:roundType ?t ; "
-                         "kgqa:hasEvidence ?e ; kgqa:date ?d ; kgqa:datePrecision ?p") == rounds
+    assert (
+        _count(
+            small,
+            "?r a kgqa:FundingRound ; kgqa:fundedOrganization ?o ; kgqa:roundType ?t ; "
+            "kgqa:hasEvidence ?e ; kgqa:date ?d ; kgqa:datePrecision ?p",
+        )
+        == rounds
+    )
     # Dates fit their precision (SHACL rule of ontology/shapes.ttl).
-    assert _count(small, "?r kgqa:date ?d ; kgqa:datePrecision ?p FILTER ((?p = kgqa:Day && STRLEN(?d) != 10) "
-                         "|| (?p = kgqa:Month && STRLEN(?d) != 7) || (?p = kgqa:Year && STRLEN(?d) != 4))") == 0
+    assert (
+        _count(
+            small,
+            "?r kgqa:date ?d ; kgqa:datePrecision ?p FILTER ((?p = kgqa:Day && STRLEN(?d) != 10) "
+            "|| (?p = kgqa:Month && STRLEN(?d) != 7) || (?p = kgqa:Year && STRLEN(?d) != 4))",
+        )
+        == 0
+    )
     # Every round type appears.
-    types = {r["t"].value.rsplit("#", 1)[1] for r in small.query(  # type: ignore[union-attr]
-        P + "SELECT DISTINCT ?t WHERE { ?r kgqa:roundType ?t }", use_default_graph_as_union=True)}
+    types = {
+        r["t"].value.rsplit("#", 1)[1]
+        for r in small.query(  # type: ignore[union-attr]
+            P + "SELECT DISTINCT ?t WHERE { ?r kgqa:roundType ?t }", use_default_graph_as_union=True
+        )
+    }
     assert types == {"Angel", "Seed", "SeriesA", "SeriesB", "SeriesC", "SeriesUnknown"}
 
 
 def test_amounts_are_decimals_with_labels_as_the_build_writes_them(small: ox.Store) -> None:
-    amounts = list(small.query(P + "SELECT ?a ?v ?c ?q ?l WHERE { ?a a kgqa:MonetaryAmount ; kgqa:currencyCode ?c ; "
-                                   "kgqa:amountQualifier ?q ; rdfs:label ?l { ?a kgqa:amountValue ?v } UNION "
-                                   "{ ?a kgqa:minAmount ?v } }", use_default_graph_as_union=True))
+    amounts = list(
+        small.query(
+            P + "SELECT ?a ?v ?c ?q ?l WHERE { ?a a kgqa:MonetaryAmount ; kgqa:currencyCode ?c ; "
+            "kgqa:amountQualifier ?q ; rdfs:label ?l { ?a kgqa:amountValue ?v } UNION "
+            "{ ?a kgqa:minAmount ?v } }",
+            use_default_graph_as_union=True,
+        )
+    )
     assert len(amounts) > 100
     from kg.facts import Amount
     from kg.triples import money_label as build_label
@@ -108,11 +131,19 @@ def test_amounts_are_decimals_with_labels_as_the_build_writes_them(small: ox.Sto
 def test_entities_have_labels_and_every_binary_fact_its_evidence(small: ox.Store) -> None:
     agents = _count(small, "?x a kgqa:Agent FILTER (STRSTARTS(STR(?x), 'https://w3id.org/kgqa/resource/'))")
     assert agents > 200
-    assert _count(small, "?x a kgqa:Agent FILTER (STRSTARTS(STR(?x), 'https://w3id.org/kgqa/resource/')) "
-                         "FILTER NOT EXISTS { ?x rdfs:label ?l ; skos:prefLabel ?p }") == 0
+    assert (
+        _count(
+            small,
+            "?x a kgqa:Agent FILTER (STRSTARTS(STR(?x), 'https://w3id.org/kgqa/resource/')) "
+            "FILTER NOT EXISTS { ?x rdfs:label ?l ; skos:prefLabel ?p }",
+        )
+        == 0
+    )
     assert _count(small, "?x skos:altLabel ?l FILTER (LANG(?l) = 'zh')") > 5
     # ontology/shapes.ttl AnnotatedFactShape: binary facts carry an axiom annotation with evidence.
-    missing = _count(small, """GRAPH <https://w3id.org/kgqa/graph/asserted> { ?x ?p ?v }
+    missing = _count(
+        small,
+        """GRAPH <https://w3id.org/kgqa/graph/asserted> { ?x ?p ?v }
         FILTER (?p IN (rdf:type, kgqa:hasSubsidiary, kgqa:backs, kgqa:developedBy, kgqa:basedIn, kgqa:outperforms,
                        kgqa:ledRound, kgqa:largestInstitutionalShareholderOf, kgqa:exclusiveCloudProviderOf))
         FILTER (?v != <http://www.w3.org/2002/07/owl#NamedIndividual>)
@@ -120,24 +151,37 @@ def test_entities_have_labels_and_every_binary_fact_its_evidence(small: ox.Store
         FILTER NOT EXISTS { ?ax <http://www.w3.org/2002/07/owl#annotatedSource> ?x ;
                                 <http://www.w3.org/2002/07/owl#annotatedProperty> ?p ;
                                 <http://www.w3.org/2002/07/owl#annotatedTarget> ?v ; kgqa:evidence ?e }""".replace(
-        "rdf:type", "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"))
+            "rdf:type", "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
+        ),
+    )
     assert missing == 0
 
 
 def test_quotes_sit_at_their_offsets_in_the_source_text(small: ox.Store) -> None:
     assert _count(small, "?e a kgqa:ArticleEvidence") > 300
-    assert _count(small, "?e kgqa:quote ?q ; kgqa:charStart ?s ; kgqa:charEnd ?end ; prov:wasQuotedFrom ?d . "
-                         "?d a kgqa:SourceDocument ; kgqa:sourceText ?t "
-                         "FILTER (SUBSTR(?t, ?s + 1, ?end - ?s) != ?q)") == 0
-    assert _count(small, "?e a kgqa:ArticleEvidence "
-                         "FILTER NOT EXISTS { ?e kgqa:quote ?q ; prov:wasQuotedFrom ?d }") == 0
+    assert (
+        _count(
+            small,
+            "?e kgqa:quote ?q ; kgqa:charStart ?s ; kgqa:charEnd ?end ; prov:wasQuotedFrom ?d . "
+            "?d a kgqa:SourceDocument ; kgqa:sourceText ?t "
+            "FILTER (SUBSTR(?t, ?s + 1, ?end - ?s) != ?q)",
+        )
+        == 0
+    )
+    assert (
+        _count(small, "?e a kgqa:ArticleEvidence FILTER NOT EXISTS { ?e kgqa:quote ?q ; prov:wasQuotedFrom ?d }") == 0
+    )
 
 
 def test_investor_activity_is_heavy_tailed() -> None:
     store = ox.Store()
     store.load(_text(400, 3).encode(), format=ox.RdfFormat.N_TRIPLES)
-    counts = [int(r["n"].value) for r in store.query(  # type: ignore[union-attr]
-        P + "SELECT ?x (COUNT(?i) AS ?n) WHERE { ?x kgqa:makesInvestment ?i } GROUP BY ?x ORDER BY DESC(?n)")]
+    counts = [
+        int(r["n"].value)
+        for r in store.query(  # type: ignore[union-attr]
+            P + "SELECT ?x (COUNT(?i) AS ?n) WHERE { ?x kgqa:makesInvestment ?i } GROUP BY ?x ORDER BY DESC(?n)"
+        )
+    ]
     assert counts[0] >= 10 * statistics.median(counts), counts[:5]
 
 
@@ -148,10 +192,15 @@ def test_names_do_not_collide_with_the_article() -> None:
     generated.load(_text(400, 42).encode(), format=ox.RdfFormat.N_TRIPLES)
     subjects = {q.subject for q in generated if isinstance(q.subject, ox.NamedNode)}
     assert not subjects & {q.subject for q in article}
-    names = {q.object.value.lower() for q in generated.quads_for_pattern(
-        None, ox.NamedNode("http://www.w3.org/2004/02/skos/core#altLabel"), None)}
-    article_names = {q.object.value.lower() for q in article if q.predicate.value.endswith(("#label", "#altLabel"))
-                     and isinstance(q.object, ox.Literal)}
+    names = {
+        q.object.value.lower()
+        for q in generated.quads_for_pattern(None, ox.NamedNode("http://www.w3.org/2004/02/skos/core#altLabel"), None)
+    }
+    article_names = {
+        q.object.value.lower()
+        for q in article
+        if q.predicate.value.endswith(("#label", "#altLabel")) and isinstance(q.object, ox.Literal)
+    }
     assert not names & article_names
 
 

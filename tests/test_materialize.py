@@ -26,9 +26,26 @@ ASSERTED = ox.NamedNode("https://w3id.org/kgqa/graph/asserted")
 INFERRED = ox.NamedNode("https://w3id.org/kgqa/graph/inferred")
 P = "PREFIX kgqa: <https://w3id.org/kgqa/ontology#> "
 # The properties and classes the canned queries read from the inferred graph.
-QUERIED = {KGQA + p for p in ("investsIn", "hasInvestor", "investee", "participatedIn", "hasParticipant",
-                             "hasLeadInvestor", "backs", "backedBy", "subsidiaryOf", "hasValuation",
-                             "hasFundingRound", "investor", "worksFor", "holdsPosition", "develops")}
+QUERIED = {
+    KGQA + p
+    for p in (
+        "investsIn",
+        "hasInvestor",
+        "investee",
+        "participatedIn",
+        "hasParticipant",
+        "hasLeadInvestor",
+        "backs",
+        "backedBy",
+        "subsidiaryOf",
+        "hasValuation",
+        "hasFundingRound",
+        "investor",
+        "worksFor",
+        "holdsPosition",
+        "develops",
+    )
+}
 
 
 def _normalised(store: ox.Store) -> set[tuple]:
@@ -43,8 +60,15 @@ def _normalised(store: ox.Store) -> set[tuple]:
         elif "reasoning-" not in q.subject.value:
             out.add((q.subject.value, q.predicate.value, str(q.object)))
     for a in axioms.values():
-        out.add(("axiom", str(a.get("annotatedSource")), str(a.get("annotatedProperty")),
-                 str(a.get("annotatedTarget")), "entailedBy" in a))
+        out.add(
+            (
+                "axiom",
+                str(a.get("annotatedSource")),
+                str(a.get("annotatedProperty")),
+                str(a.get("annotatedTarget")),
+                "entailedBy" in a,
+            )
+        )
     return out
 
 
@@ -74,8 +98,7 @@ def test_reproduces_hermit_on_the_article(article: tuple[ox.Store, ox.Store]) ->
     built, mine = article
     hermit, rules = _normalised(built), _normalised(mine)
     only_hermit, only_rules = sorted(hermit - rules), sorted(rules - hermit)
-    assert not only_hermit and not only_rules, (
-        f"only HermiT: {only_hermit}\nonly the rules: {only_rules}")
+    assert not only_hermit and not only_rules, f"only HermiT: {only_hermit}\nonly the rules: {only_rules}"
     queried = {t for t in hermit if t[1] in QUERIED}
     assert len(queried) > 80  # the comparison covered what the queries use
 
@@ -88,8 +111,13 @@ def test_article_specifics(article: tuple[ox.Store, ox.Store]) -> None:
     assert (RES + "Alibaba_Cloud", KGQA + "subsidiaryOf", f"<{RES}Alibaba_Group>") in facts
     assert (RES + "OpenAI", KGQA + "backedBy", f"<{RES}Microsoft>") in facts
     for company in ("MiniMax", "Moonshot_AI"):
-        assert ("axiom", f"<{RES}{company}>", "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>",
-                f"<{KGQA}Unicorn>", True) in facts
+        assert (
+            "axiom",
+            f"<{RES}{company}>",
+            "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>",
+            f"<{KGQA}Unicorn>",
+            True,
+        ) in facts
 
 
 def test_a_second_run_gives_the_same_graph(article: tuple[ox.Store, ox.Store]) -> None:
@@ -118,26 +146,57 @@ def test_generated_graph() -> None:
     report = materialize(store)
     assert report.added > 10_000
     # Every investment made in a round gets its investee; every investsIn its inverse.
-    assert _ask(store, "SELECT (COUNT(*) AS ?n) WHERE { ?i kgqa:inRound ?r "
-                       "FILTER NOT EXISTS { ?i kgqa:investee ?c } }") == 0
-    assert _ask(store, "SELECT (COUNT(*) AS ?n) WHERE { ?a kgqa:investsIn ?c "
-                       "FILTER NOT EXISTS { ?c kgqa:hasInvestor ?a } }") == 0
+    assert (
+        _ask(store, "SELECT (COUNT(*) AS ?n) WHERE { ?i kgqa:inRound ?r FILTER NOT EXISTS { ?i kgqa:investee ?c } }")
+        == 0
+    )
+    assert (
+        _ask(
+            store, "SELECT (COUNT(*) AS ?n) WHERE { ?a kgqa:investsIn ?c FILTER NOT EXISTS { ?c kgqa:hasInvestor ?a } }"
+        )
+        == 0
+    )
     # The subsidiary chain: a parent invests in whatever its subsidiaries invest in.
-    assert _ask(store, "SELECT (COUNT(*) AS ?n) WHERE { ?p kgqa:hasSubsidiary ?s . ?s kgqa:investsIn ?c "
-                       "FILTER NOT EXISTS { ?p kgqa:investsIn ?c } }") == 0
+    assert (
+        _ask(
+            store,
+            "SELECT (COUNT(*) AS ?n) WHERE { ?p kgqa:hasSubsidiary ?s . ?s kgqa:investsIn ?c "
+            "FILTER NOT EXISTS { ?p kgqa:investsIn ?c } }",
+        )
+        == 0
+    )
     assert _ask(store, "SELECT (COUNT(*) AS ?n) WHERE { ?p kgqa:hasSubsidiary ?s . ?s kgqa:investsIn ?c }") > 0
     # Unicorns are exactly the start-ups with a US-dollar valuation of at least 1e9 (computed here
     # without the rules: straight from the rounds).
-    expected = {r["s"].value for r in store.query(P + """SELECT DISTINCT ?s WHERE {
+    expected = {
+        r["s"].value
+        for r in store.query(
+            P
+            + """SELECT DISTINCT ?s WHERE {
         ?r kgqa:fundedOrganization ?s ; kgqa:postMoneyValuation ?v . ?v kgqa:currencyCode "USD" .
         { ?v kgqa:amountValue ?x } UNION { ?v kgqa:minAmount ?x } FILTER (?x >= 1000000000) }""",
-        use_default_graph_as_union=True)}  # type: ignore[union-attr]
-    got = {q.subject.value for q in store.quads_for_pattern(None, ox.NamedNode(
-        "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"), ox.NamedNode(KGQA + "Unicorn"), INFERRED)}
+            use_default_graph_as_union=True,
+        )
+    }  # type: ignore[union-attr]
+    got = {
+        q.subject.value
+        for q in store.quads_for_pattern(
+            None,
+            ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"),
+            ox.NamedNode(KGQA + "Unicorn"),
+            INFERRED,
+        )
+    }
     assert expected and got == expected
     # Inferred triples only in the inferred graph, never a copy of an asserted one.
-    assert _ask(store, "SELECT (COUNT(*) AS ?n) WHERE { GRAPH <https://w3id.org/kgqa/graph/inferred> { ?s ?p ?o } "
-                       "GRAPH <https://w3id.org/kgqa/graph/asserted> { ?s ?p ?o } }") == 0
+    assert (
+        _ask(
+            store,
+            "SELECT (COUNT(*) AS ?n) WHERE { GRAPH <https://w3id.org/kgqa/graph/inferred> { ?s ?p ?o } "
+            "GRAPH <https://w3id.org/kgqa/graph/asserted> { ?s ?p ?o } }",
+        )
+        == 0
+    )
 
 
 def test_cli_writes_a_dataset_with_both_graphs(tmp_path: Path) -> None:
@@ -153,4 +212,5 @@ def test_cli_writes_a_dataset_with_both_graphs(tmp_path: Path) -> None:
     ox.Store(str(disk)).bulk_load(path=str(src), format=ox.RdfFormat.N_TRIPLES, to_graph=ASSERTED)
     assert main(["--store", str(disk)]) == 0
     assert len(list(ox.Store.read_only(str(disk)).quads_for_pattern(None, None, None, INFERRED))) == len(
-        list(store.quads_for_pattern(None, None, None, INFERRED)))
+        list(store.quads_for_pattern(None, None, None, INFERRED))
+    )
