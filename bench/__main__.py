@@ -171,7 +171,12 @@ def kgqa_serve(name: str, args: list[str], env: dict[str, str], log_dir: Path) -
         name, [str(BIN / "kgqa"), "serve", "--port", str(port), *args], base + "/sparql", env=env, log_dir=log_dir
     )
     url = base + "/api/ask?" + urllib.parse.urlencode({"q": FIRST_QUESTION})
-    cold = servers.wait_for(server, url, check=servers.answered)
+    try:
+        # Cold start ends at the first /api/ask reply; whether it was answered is in the ask section.
+        cold = servers.wait_for(server, url, check=servers.replied)
+    except BaseException:
+        server.stop()  # never leave a server behind when it does not come up
+        raise
     return server, base, cold
 
 

@@ -135,6 +135,14 @@ def answered(body: bytes) -> bool:
         return False
 
 
+def replied(body: bytes) -> bool:
+    """An /api/ask reply, answered or not (at 1M the question may go unanswered: see the report)."""
+    try:
+        return json.loads(body).get("status") in {"answered", "unknown"}
+    except ValueError:
+        return False
+
+
 class Client:
     """One keep-alive HTTP connection (a thread's own), refusing anything but loopback."""
 

@@ -65,6 +65,10 @@ BY_NAME: dict[str, Sequence[str]] = {
 BY_QUERY: dict[str, dict[str, Sequence[str]]] = {
     "subsidiary-investor": {"company": ("parents",), "startup": ("sub_investees",)},
 }
+# Queries too slow to probe candidates with on a big graph: their first candidate is taken as is.
+# backers.rq joins every investment before filtering (8 s at 100k triples, minutes at 1M): see the
+# benchmark report; drop a name from here once its query is fixed.
+UNPROBED = frozenset({"backers"})
 
 
 @dataclass(frozen=True)
@@ -129,12 +133,18 @@ def _candidates(
 
 
 def pick_cases(
-    store: ox.Store, queries: Iterable | None = None, *, run: Runner | None = None, max_tries: int = 40
+    store: ox.Store,
+    queries: Iterable | None = None,
+    *,
+    run: Runner | None = None,
+    max_tries: int = 40,
+    unprobed: frozenset[str] = frozenset(),
 ) -> list[Case]:
     """A Case for every canned query: the first candidate bindings that give rows.
 
     Queries for which no candidate gives rows are still returned (``rows == 0``) so that a caller
-    can report them rather than silently measure less.
+    can report them rather than silently measure less. Queries named in ``unprobed`` are not run:
+    they take their first candidate (``rows == -1``: not known).
     """
     from service.queries import Registry
 
@@ -152,6 +162,11 @@ def pick_cases(
         required = [p for p in q.params if p.required]
         options = [_candidates(q.name, p, found, text) for p in required]
         best: Case | None = None
+        if q.name in unprobed:
+            first = [o[0] for o in options if o]
+            if len(first) == len(required):
+                cases.append(Case(q.name, q.sparql, {p.name: v for p, v in zip(required, first, strict=True)}, -1))
+                continue
         for combo in itertools.islice(itertools.product(*options), max_tries):
             if len({c.value for c in combo}) < len(combo):
                 continue  # the same entity twice ("backed by both X and X") is not a real question
