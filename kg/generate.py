@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import argparse
 import bisect
+import calendar
 import hashlib
 import itertools
 import random
@@ -43,8 +44,13 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import TextIO
+
+from kg.facts import Amount
+from kg.triples import QUALIFIER_WORDS
+from kg.triples import money_label as build_label
 
 KGQA = "https://w3id.org/kgqa/ontology#"
 RES = "https://w3id.org/kgqa/resource/"
@@ -101,24 +107,9 @@ ROLE_LABELS = {
 }
 KIND_LABELS = {"Backing": "backing", "ExclusiveCloudProvision": "exclusive cloud provider"}
 CURRENCIES = (("USD", 0.80), ("CNY", 0.15), ("EUR", 0.05))
-_CURRENCY_SIGNS = {"USD": "US$", "CNY": "RMB ", "EUR": "€"}
-_QUALIFIER_WORDS = {"Exactly": "", "MoreThan": "more than ", "AtLeast": "at least "}
 COUNTRIES = (("China", 0.45), ("UnitedStates", 0.40), ("France", 0.15))
 COUNTRY_NAMES = {"China": "China", "UnitedStates": "the United States", "France": "France"}
-MONTHS = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
+MONTHS = tuple(calendar.month_name)[1:]  # "January" ... "December"
 
 # Invented syllables: names no real company (nor the article) has, unique by construction.
 _HEADS = (
@@ -400,17 +391,8 @@ def decimal_lit(units: int) -> str:
 
 
 def money_label(value: int, currency: str, qualifier: str) -> str:
-    """'more than US$2.5 billion', as kg.triples.money_label says it (checked by the tests)."""
-    for size, word in ((10**12, "trillion"), (10**9, "billion"), (10**6, "million")):
-        if value >= size:
-            whole, rest = divmod(value, size)
-            text = f"{whole}.{str(rest).rjust(len(str(size)) - 1, '0').rstrip('0')}" if rest else str(whole)
-            text = f"{text} {word}"
-            break
-    else:
-        text = f"{value:,}"
-    sign = _CURRENCY_SIGNS.get(currency, f"{currency} ")
-    return f"{_QUALIFIER_WORDS[qualifier]}{sign}{text}"
+    """'more than US$2.5 billion': the build's own wording, so generated and curated labels agree."""
+    return build_label(Amount(Decimal(value), currency, qualifier, None))
 
 
 def short_money(value: int, currency: str) -> str:
@@ -933,7 +915,7 @@ class Generator:
         w.add(a, iri(KGQA + "currencyCode"), lit(currency))
         w.add(a, iri(KGQA + "amountQualifier"), iri(KGQA + qualifier))
         if rng.random() < 0.5:
-            w.add(a, iri(KGQA + "asReported"), lit(_QUALIFIER_WORDS[qualifier] + short_money(value, currency)))
+            w.add(a, iri(KGQA + "asReported"), lit(QUALIFIER_WORDS[qualifier] + short_money(value, currency)))
         return a
 
     def investment(

@@ -41,7 +41,7 @@ STRATEGIC_SHORTCUTS = {
     "ExclusiveCommercialisationLicence": KGQA.holdsExclusiveLicenceFrom,
     "PriorityTechnologyAccess": KGQA.hasPriorityAccessTo,
 }
-_QUALIFIER_WORDS = {"Exactly": "", "MoreThan": "more than ", "AtLeast": "at least "}
+QUALIFIER_WORDS = {"Exactly": "", "MoreThan": "more than ", "AtLeast": "at least "}
 _CURRENCY_SIGNS = {"USD": "US$", "CNY": "RMB ", "EUR": "€"}
 
 
@@ -64,7 +64,7 @@ def money_label(amount: Amount) -> str:
     else:
         text = f"{value:,}"
     sign = _CURRENCY_SIGNS.get(amount.currency, f"{amount.currency} ")
-    return f"{_QUALIFIER_WORDS[amount.qualifier]}{sign}{text}"
+    return f"{QUALIFIER_WORDS[amount.qualifier]}{sign}{text}"
 
 
 @dataclass

@@ -10,6 +10,7 @@ none.
 
 from __future__ import annotations
 
+import calendar
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -34,20 +35,6 @@ class QueryRun:
 Runner = Callable[[str, Mapping[str, str | Decimal]], QueryRun]
 MAX_QUESTION_CHARS = 500
 MAX_EVIDENCE = 6
-_MONTHS = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
 
 
 def value(row: Row, name: str) -> str | None:
@@ -60,7 +47,7 @@ def human_date(iso: str) -> str:
     parts = iso.split("-")
     if len(parts) == 1:
         return parts[0]
-    month = _MONTHS[int(parts[1]) - 1]
+    month = calendar.month_name[int(parts[1])]
     return f"{month} {parts[0]}" if len(parts) == 2 else f"{int(parts[2])} {month} {parts[0]}"
 
 
