@@ -60,6 +60,18 @@ TRUNCATION_HEADERS = {
 }
 
 
+# A canned query's reply (the catalog's generic path and each query's own path share it).
+CANNED_RESULT = {
+    "description": "results",
+    "headers": {"X-KGQA-Truncated": TRUNCATION_HEADERS["X-KGQA-Truncated"]},
+    "content": {
+        "application/json": {"schema": {"$ref": "#/components/schemas/QueryResult"}},
+        "text/csv": {"schema": {"type": "string"}},
+        "text/tab-separated-values": {"schema": {"type": "string"}},
+    },
+}
+
+
 def _sparql_params() -> list[dict]:
     return [
         {
@@ -127,15 +139,7 @@ def _canned_path(q: Any) -> dict:
             "tags": ["canned queries"],
             "parameters": params,
             "responses": {
-                "200": {
-                    "description": "results",
-                    "headers": {"X-KGQA-Truncated": TRUNCATION_HEADERS["X-KGQA-Truncated"]},
-                    "content": {
-                        "application/json": {"schema": {"$ref": "#/components/schemas/QueryResult"}},
-                        "text/csv": {"schema": {"type": "string"}},
-                        "text/tab-separated-values": {"schema": {"type": "string"}},
-                    },
-                },
+                "200": CANNED_RESULT,
                 **_error_responses(400, 406, *STORE_ERRORS),
             },
         }
@@ -295,15 +299,7 @@ def build(registry: Any, server_url: str = "/") -> dict:
                     }
                 ],
                 "responses": {
-                    "200": {
-                        "description": "results",
-                        "headers": {"X-KGQA-Truncated": TRUNCATION_HEADERS["X-KGQA-Truncated"]},
-                        "content": {
-                            "application/json": {"schema": {"$ref": "#/components/schemas/QueryResult"}},
-                            "text/csv": {"schema": {"type": "string"}},
-                            "text/tab-separated-values": {"schema": {"type": "string"}},
-                        },
-                    },
+                    "200": CANNED_RESULT,
                     **_error_responses(400, 404, 406, *STORE_ERRORS),
                 },
             }
