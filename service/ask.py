@@ -65,17 +65,17 @@ class Asker:
         self.run = run
         names = run("names", {}).rows
         kinds: dict[str, set[str]] = {}
-        labels: dict[str, str] = {}
+        self.labels: dict[str, str] = {}
         self.alt_labels: dict[str, list[str]] = {}
         for row in names:
             iri = value(row, "target") or ""
             kind = (value(row, "kind") or "").rsplit("#", 1)[-1]
             kinds.setdefault(iri, set()).add(kind)
-            labels[iri] = value(row, "label") or iri
+            self.labels[iri] = value(row, "label") or iri
             name = value(row, "name") or ""
             if value(row, "nameKind") in ("alt", "hidden") and name not in self.alt_labels.setdefault(iri, []):
                 self.alt_labels[iri].append(name)
-        targets = {iri: Target(iri, labels[iri], frozenset(kinds[iri])) for iri in kinds}
+        targets = {iri: Target(iri, self.labels[iri], frozenset(kinds[iri])) for iri in kinds}
         self.linker = Linker.from_names((value(r, "name") or "", targets[value(r, "target") or ""]) for r in names)
 
     # --- the reply ---------------------------------------------------------------------------
@@ -233,11 +233,8 @@ class Asker:
         return answers, rows, f"{reading.why}: {', '.join(a['label'] for a in answers)}"
 
     def linker_label(self, iri: str) -> str:
-        for targets in self.linker.names.values():
-            for target in targets:
-                if target.iri == iri:
-                    return target.label
-        return iri
+        """The preferred label of an entity or term the index knows (the IRI otherwise)."""
+        return self.labels.get(iri, iri)
 
     def _date(self, reading: Reading, rows: list[Row]):
         answers = []
