@@ -12,7 +12,8 @@ Per dataset:
 * per canned query (bindings from ``bench/workload.py``): median/p99 in-process (pyoxigraph, as the
   service's workers run it) and over HTTP (``/api/queries/<name>``);
 * ``/api/ask`` median/p99 over the project's own questions (``tests/data/questions.json``);
-* ``/sparql`` throughput and latency at concurrency 1 and 4 on a fixed query mix, for kgqa, a raw
+* ``/sparql`` throughput and latency at concurrency 1 and 4 on a fixed query mix, for kgqa (one
+  server process, and ``--processes 2``), a raw
   ``oxigraph serve`` (in memory, union default graph: the engine's own ceiling) and
   ``rdflib-endpoint`` (what a Python user would pick instead; skipped at 1M, where rdflib needs
   about a minute and 1.3 GB just to load). Servers take turns (alternating order, several rounds),
@@ -339,6 +340,10 @@ def run_dataset(name: str, s: Settings, log_dir: Path) -> dict[str, Any]:
         if name != "1m":
             _, rdf_cold = rdflib_endpoint(ds, log_dir, started)
             res["rdflib_cold_start_s"] = rdf_cold
+        # Two server processes on one port (`--processes 2`): how much of the gap at concurrency 4
+        # is one Python process's GIL. Started last, so the single-process numbers above are
+        # not measured beside its extra workers' memory.
+        started["kgqa-2p"], _, _ = kgqa_serve("kgqa-2p", ["--processes", "2"], env, log_dir)
         mix = sparql_mix(cases)
         log(f"[{name}] /sparql mix of {len(mix)} queries, concurrency 1 and 4, {s.rounds} rounds")
         res["sparql"] = compare_sparql(started, mix, s)
@@ -432,7 +437,7 @@ def rows(results: dict[str, Any]) -> list[tuple[str, list[str]]]:
     add("/api/ask answered", lambda r: f"{r['ask']['answered']}/{r['ask']['questions']}")
     add("/api/ask median ms, persistent store", lambda r: r["persistent"]["ask"]["median_ms"])
     for c in (1, 4):
-        for srv in ("kgqa", "oxigraph", "rdflib-endpoint"):
+        for srv in ("kgqa", "kgqa-2p", "oxigraph", "rdflib-endpoint"):
             add(
                 f"/sparql c{c} {srv}: req/s (median / p99 ms)",
                 lambda r, k=f"{srv}/c{c}": "{:,.0f} ({:.1f} / {:.1f})".format(
@@ -443,6 +448,13 @@ def rows(results: dict[str, Any]) -> list[tuple[str, list[str]]]:
             f"/sparql c{c} throughput kgqa ÷ oxigraph",
             lambda r, c=c: (
                 r["sparql"][f"kgqa/c{c}"]["throughput_rps"] / r["sparql"][f"oxigraph/c{c}"]["throughput_rps"]
+            ),
+            2,
+        )
+        add(
+            f"/sparql c{c} throughput kgqa --processes 2 ÷ oxigraph",
+            lambda r, c=c: (
+                r["sparql"][f"kgqa-2p/c{c}"]["throughput_rps"] / r["sparql"][f"oxigraph/c{c}"]["throughput_rps"]
             ),
             2,
         )

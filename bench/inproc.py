@@ -62,10 +62,10 @@ def worker(path: str, conn) -> None:
         except EOFError:
             return
         case = cases[index]
-        subs = {ox.Variable(k): v for k, v in case.bindings.items()}
+        text = case.inline()  # as the service's workers run it: bindings as a leading VALUES block
 
-        def run(case: Case = case, subs: dict = subs) -> None:
-            for _ in store.query(case.sparql, use_default_graph_as_union=True, substitutions=subs):  # type: ignore[union-attr]
+        def run(text: str = text) -> None:
+            for _ in store.query(text, use_default_graph_as_union=True):  # type: ignore[union-attr]
                 pass
 
         conn.send(repeat(run, runs, cap_s))

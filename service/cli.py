@@ -46,8 +46,17 @@ def cmd_build(args: argparse.Namespace, rest: Sequence[str]) -> int:
 # --- serve -------------------------------------------------------------------------------------
 
 
-def cmd_serve(args: argparse.Namespace) -> int:
-    """Serve under waitress (several threads); workers start before the port opens; clean stop."""
+def cmd_serve(args: argparse.Namespace, *, sock: Any = None, ready: Any = None) -> int:
+    """Serve under waitress (several threads); workers start before the port opens; clean stop.
+
+    With `--processes N` (N > 1) this process only supervises N copies of itself that share one
+    listening socket (service/prefork.py); each copy comes back here with `sock`, the bound socket
+    to serve on, and `ready`, to call once it accepts connections.
+    """
+    if sock is None and getattr(args, "processes", 1) > 1:
+        from service.prefork import serve_forked
+
+        return serve_forked(args.host, args.port, args.processes, lambda s, r: cmd_serve(args, sock=s, ready=r))
     import waitress
 
     from service import create_app
@@ -75,24 +84,28 @@ def cmd_serve(args: argparse.Namespace) -> int:
         # spooled to a temporary file). Cap that at 1 MiB (or 4x the app's own limit): bodies the
         # app refuses but waitress still reads get the JSON 413 from Flask; larger ones get
         # waitress's plain 413 without being read.
+        where: dict[str, Any] = {"sockets": [sock]} if sock is not None else {"host": args.host, "port": args.port}
         server = waitress.create_server(
             app,
-            host=args.host,
-            port=args.port,
+            **where,
             threads=args.threads,
             ident="kgqa",
             max_request_body_size=max(4 * int(app.config["MAX_CONTENT_LENGTH"]), 1 << 20),
         )
+        port = sock.getsockname()[1] if sock is not None else server.effective_port
         log.info(
             "kgqa serving on http://%s:%s/ (%d triples; %s; %d threads; query time limit %g s)",
             args.host,
-            server.effective_port,
+            port,
             state.triples,
             config.get("KGQA_ENDPOINT") or f"{config['KGQA_WORKERS']} query workers",
             args.threads,
             state.timeout,
         )
-        print(f"kgqa serving on http://{args.host}:{server.effective_port}/", flush=True)
+        if ready is not None:
+            ready()  # the supervisor says "serving" once every process is ready
+        else:
+            print(f"kgqa serving on http://{args.host}:{port}/", flush=True)
         server.run()
     except (KeyboardInterrupt, SystemExit):
         pass
@@ -404,7 +417,15 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=5000)
     serve.add_argument("--threads", type=int, default=8, help="waitress threads (default 8)")
-    serve.add_argument("--workers", type=int, help="query worker processes (default 2)")
+    serve.add_argument("--workers", type=int, help="query worker processes (default 2; per server process)")
+    serve.add_argument(
+        "--processes",
+        type=int,
+        default=1,
+        metavar="N",
+        help="server processes sharing the port, each with its own query workers (default 1; "
+        "more uses more cores for the Python side of each request, and more memory)",
+    )
     _add_store_options(serve)
 
     load = sub.add_parser("load", help="load the built graph into a persistent store or a remote endpoint")

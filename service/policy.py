@@ -52,8 +52,8 @@ class CheckedQuery:
     form: str  # SELECT | ASK | CONSTRUCT | DESCRIBE
     from_graphs: tuple[str, ...] = ()
     from_named: tuple[str, ...] = ()
-    # Variables a SELECT projects (None for `SELECT *` and other forms). pyoxigraph's substitutions
-    # (SEP-0007) only bind projected variables, so canned-query parameters must be listed here.
+    # Variables a SELECT projects (None for `SELECT *` and other forms). Canned queries must project
+    # their parameters, so that every row says which entity it answers for.
     projection: tuple[str, ...] | None = None
 
     @property
@@ -128,6 +128,20 @@ def _is_update(text: str) -> bool:
 
 @functools.lru_cache(maxsize=1024)
 def _check(text: str) -> CheckedQuery:
+    """Everything about a query that depends on its text alone, cached by that text.
+
+    The nesting check is in here too: it scans the whole text, and a client that repeats a query
+    (a dashboard, a benchmark) should pay for it once. Refusals raise, so they are never cached.
+    """
+    try:
+        depth = nesting_depth(text)
+    except ValueError as exc:  # e.g. \UFFFFFFFF: checked here, so the parsers below never see it
+        raise BadQuery(f"{exc}: a \\u or \\U escape must name a Unicode code point") from None
+    if depth > MAX_NESTING:
+        raise BadQuery(
+            f"the query nests groups, brackets or parentheses {depth} deep; the limit is {MAX_NESTING}. "
+            "It was not run: flatten it (several triple patterns can share one group)"
+        )
     if mentions_service(text):
         raise Forbidden("SERVICE (federated query) is not allowed: this endpoint only answers from its own data")
     with _PARSE_LOCK:
@@ -216,16 +230,7 @@ def check_query(text: str | None, *, max_bytes: int) -> CheckedQuery:
         )
     if len(text.encode("utf-8", "surrogatepass")) > max_bytes:
         raise TooLarge(f"query is longer than the {max_bytes} byte limit")
-    try:
-        depth = nesting_depth(text)
-    except ValueError as exc:  # e.g. \UFFFFFFFF: checked here, so the parsers below never see it
-        raise BadQuery(f"{exc}: a \\u or \\U escape must name a Unicode code point") from None
-    if depth > MAX_NESTING:
-        raise BadQuery(
-            f"the query nests groups, brackets or parentheses {depth} deep; the limit is {MAX_NESTING}. "
-            "It was not run: flatten it (several triple patterns can share one group)"
-        )
-    return _check(text)
+    return _check(text)  # nesting depth, SERVICE, syntax, form and FROM graphs
 
 
 def check_dataset(

@@ -17,8 +17,8 @@ reduced precision, as the ontology stores dates), `enum(a|b|c)`. A parameter is 
 marked `optional` or given a `default=`. Headers are parsed once into frozen dataclasses; the
 catalog API, `/openapi.json`, the editor, `kgqa query` and `/api/ask` all read the same registry.
 
-Values are bound as RDF terms (pyoxigraph `substitutions` in the embedded store, a VALUES block
-written by pyoxigraph for a remote store), never spliced into the query text.
+Values are bound as RDF terms, written by pyoxigraph into a VALUES block at the start of the
+query's WHERE group (the same for the embedded and a remote store), never spliced into the text.
 """
 
 from __future__ import annotations
@@ -241,8 +241,8 @@ def parse_file(path: str | Path) -> CannedQuery:
         for p in params:
             if p.name not in checked.projection:
                 raise QueryFileError(
-                    f"{where}: parameter {p.name!r} must be in the SELECT clause: values are "
-                    "bound by substitution (SEP-0007), which only reaches projected variables"
+                    f"{where}: parameter {p.name!r} must be in the SELECT clause, so that every "
+                    "row says which entity it answers for"
                 )
     return CannedQuery(
         name=meta["name"],
@@ -617,38 +617,3 @@ def result_json(state: State, canned: CannedQuery, result: Result, bindings: Map
     if result.truncated and result.note:
         body["truncatedReason"] = result.note  # which limit cut it: KGQA_MAX_ROWS or KGQA_MAX_RESULT_BYTES
     return body
-
-
-def runner(state: State) -> Callable[[str, Mapping[str, Any]], Any]:
-    """A `(query name, bindings) -> QueryRun(sparql, rows)` function for the Q&A module (issue 4).
-
-    Bindings are already-resolved values (an IRI string, a Decimal, or a string); rows are SPARQL
-    JSON cells (`{"type": "uri", "value": ...}`). The returned `sparql` shows the bindings as a
-    VALUES block, for display: what actually ran is the same text with the terms bound.
-    """
-    import json
-
-    from service.store import inject_values
-
-    def run_named(name: str, values: Mapping[str, Any]) -> Any:
-        from service.ask import QueryRun
-
-        canned = state.registry.get(name)
-        bindings: dict[str, Term] = {}
-        for key, value in values.items():
-            if value is None:
-                continue
-            if isinstance(value, Decimal):
-                bindings[key] = ox.Literal(format(value, "f"), datatype=ox.NamedNode(XSD + "decimal"))
-            elif isinstance(value, int):
-                bindings[key] = ox.Literal(str(value), datatype=ox.NamedNode(XSD + "integer"))
-            elif isinstance(value, str) and "://" in value:
-                bindings[key] = ox.NamedNode(value)
-            else:
-                bindings[key] = ox.Literal(str(value))
-        checked = check_query(canned.sparql, max_bytes=1 << 20)
-        _, result = run_sparql(state, checked, bindings=bindings)
-        rows = json.loads(result.data)["results"]["bindings"] if result.form == "solutions" else []
-        return QueryRun(sparql=inject_values(canned.sparql, bindings), rows=rows)
-
-    return run_named

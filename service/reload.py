@@ -130,6 +130,14 @@ class LiveState:
                 return pinned
         return self._current
 
+    def pinned(self) -> State:
+        """The state this request sees (the current one outside a request).
+
+        Every attribute read through the proxy looks the pinned state up again; a hot path that
+        reads several (`/sparql`) resolves it once with this instead.
+        """
+        return self._target()
+
     def __getattr__(self, name: str) -> Any:
         return getattr(self._target(), name)
 

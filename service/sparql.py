@@ -7,10 +7,13 @@ Updates have no route at all; an `update=` parameter or an update body is refuse
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, redirect, render_template_string, request, url_for
+from werkzeug.datastructures import MIMEAccept
+from werkzeug.http import parse_accept_header
 
 from service import formats
 from service.errors import BadQuery, Forbidden, NotAcceptable, NotFound, TooLarge
@@ -52,9 +55,29 @@ def format_params() -> list[str]:
     return values
 
 
+# Longer Accept headers and format parameters are negotiated afresh each time, so that what the
+# cache holds stays small whatever clients send.
+_CACHEABLE_CHARS = 512
+
+
+@functools.lru_cache(maxsize=256)
+def _negotiate_cached(accept: str, kind: str, params: tuple[str, ...]) -> Format | None:
+    """`formats.negotiate` for an Accept header's text; cached, since it is a pure function of it.
+
+    Parsing and matching Accept (q-values, wildcards) cost more than the rest of the `/sparql` view
+    on a small query, and a client sends the same header with every request.
+    """
+    return formats.negotiate(parse_accept_header(accept or None, MIMEAccept), kind, params)  # type: ignore[arg-type]
+
+
 def choose_format(kind: str) -> Format:
     """:raise NotAcceptable 406: when neither `format=` nor Accept names something we can write."""
-    fmt = formats.negotiate(request.accept_mimetypes, kind, format_params())  # type: ignore[arg-type]
+    accept = request.headers.get("Accept", "")
+    params = tuple(format_params())
+    if len(accept) + sum(len(p) for p in params) <= _CACHEABLE_CHARS:
+        fmt = _negotiate_cached(accept, kind, params)
+    else:
+        fmt = formats.negotiate(request.accept_mimetypes, kind, params)  # type: ignore[arg-type]
     if fmt is None:
         offered = formats.RESULT_FORMATS if kind == "results" else formats.GRAPH_FORMATS
         raise NotAcceptable(
@@ -122,7 +145,7 @@ def sparql() -> Response:
     checked: CheckedQuery = check_query(text, max_bytes=int(current_app.config["KGQA_MAX_QUERY_BYTES"]))
     fmt = choose_format(checked.kind)  # before running: a 406 should cost nothing
     _, result = run_sparql(
-        state(),
+        state().pinned(),  # resolved once: run_sparql reads several of its attributes
         checked,
         default_graph_uris=default,
         named_graph_uris=named,

@@ -156,10 +156,14 @@ class OxigraphStore:
         graph_format: Format = formats.N_TRIPLES,
         max_rows: int | None = None,
     ) -> Result:
+        # Parameters go in as a leading VALUES block, as for a remote store, not as pyoxigraph
+        # substitutions: Oxigraph plans a query before substituting, so with substitutions it
+        # cannot see that the start-up is fixed and often starts from the wrong pattern (at 1M
+        # triples, startup-investors took 88 ms that way and 0.8 ms with VALUES). It also means
+        # the query that runs is exactly the one /api/ask shows.
         request = (
             "query",
-            sparql,
-            dict(bindings or {}),
+            inject_values(sparql, bindings) if bindings else sparql,
             None if dataset is None else (dataset.default_graphs, dataset.named_graphs),
             results_format.name,
             graph_format.name,

@@ -110,3 +110,90 @@ def test_term_to_json_datatypes():
     assert formats.term_to_sparql_json(lit) == {"type": "literal", "value": "5", "datatype": formats.XSD + "integer"}
     assert formats.term_to_sparql_json(ox.Literal("x")) == {"type": "literal", "value": "x"}
     assert formats.term_to_sparql_json(ox.BlankNode("b1")) == {"type": "bnode", "value": "b1"}
+
+
+def _awkward_store(*, star: bool = True) -> ox.Store:
+    """Terms that could trip a line-per-row format: newlines, tabs, quotes, escapes, RDF-star."""
+    ex = "http://example.org/"
+    xsd = formats.XSD
+    objects = [
+        ox.Literal('a\nb\tc"d\\e\r'),
+        ox.Literal("x", language="en-GB"),
+        ox.Literal("中文 \u0000 \u2028 \U0001f600"),
+        ox.Literal(" 1", datatype=ox.NamedNode(xsd + "integer")),  # not a valid integer: kept as written
+        ox.Literal("1.0e0", datatype=ox.NamedNode(xsd + "double")),
+        ox.Literal("TRUE", datatype=ox.NamedNode(xsd + "boolean")),
+        ox.Literal("x", datatype=ox.NamedNode(ex + "dt")),
+        ox.Literal("1", datatype=ox.NamedNode(xsd + "integer")),
+        ox.BlankNode("b0"),
+        ox.NamedNode(ex + "o#frag"),
+    ]
+    if star:  # RDF/XML and JSON-LD cannot write triple terms (pyoxigraph 0.5)
+        objects.append(ox.Triple(ox.NamedNode(ex + "s"), ox.NamedNode(ex + "p"), ox.Literal("quoted\nline")))
+    store = ox.Store()
+    for i, o in enumerate(objects):
+        store.add(ox.Quad(ox.NamedNode(ex + "s"), ox.NamedNode(f"{ex}p{i:02d}"), o, ox.NamedNode(ex + "g")))
+    return store
+
+
+AWKWARD = "SELECT ?p ?o ?unbound WHERE { ?s ?p ?o OPTIONAL { ?s <http://none> ?unbound } } ORDER BY ?p"
+
+
+@pytest.mark.parametrize("cap", [None, 100, 5])
+def test_native_encoding_matches_the_term_by_term_writer(cap):
+    """Solutions written by pyoxigraph (through TSV) carry the same terms as the Python writer."""
+    store = _awkward_store()
+    enc = formats.encode(
+        store.query(AWKWARD, use_default_graph_as_union=True), formats.SPARQL_JSON, formats.N_TRIPLES, cap
+    )
+    rows = list(store.query(AWKWARD, use_default_graph_as_union=True))[: cap or None]
+    expected = json.loads(formats.solutions_json(("p", "o", "unbound"), rows))
+    assert json.loads(enc.data) == expected
+    assert enc.truncated == (cap == 5) and enc.variables == ("p", "o", "unbound")
+    for fmt in (formats.SPARQL_XML, formats.TSV):
+        other = formats.encode(store.query(AWKWARD, use_default_graph_as_union=True), fmt, formats.N_TRIPLES, cap)
+        parsed = ox.parse_query_results(other.data, format=fmt.oxigraph)
+        assert [list(r) for r in parsed] == [list(r) for r in rows]
+
+
+def test_native_graph_encoding_keeps_every_triple():
+    construct = "CONSTRUCT WHERE { ?s ?p ?o }"
+    for fmt in formats.GRAPH_FORMATS:
+        store = _awkward_store(star=fmt in (formats.TURTLE, formats.N_TRIPLES))
+        want = {q.triple for q in store}
+        enc = formats.encode(store.query(construct, use_default_graph_as_union=True), formats.SPARQL_JSON, fmt, 1000)
+        assert not enc.truncated
+        assert {q.triple for q in ox.parse(enc.data, format=fmt.oxigraph)} == want, fmt.name
+
+
+@pytest.mark.parametrize("cap", [0, 1, 1234, 4999, 5000])
+def test_row_cap_across_many_writer_chunks(cap):
+    """Caps are exact when the result spans many of pyoxigraph's 8 KiB chunks; the first rows are kept."""
+    store = ox.Store()
+    for i in range(5000):
+        store.add(
+            ox.Quad(
+                ox.NamedNode(f"http://example.org/s{i:05d}"), ox.NamedNode("http://example.org/p"), ox.Literal("v" * 30)
+            )
+        )
+    q = "SELECT ?s WHERE { ?s ?p ?o } ORDER BY ?s"
+    enc = formats.encode(store.query(q), formats.SPARQL_JSON, formats.N_TRIPLES, cap)
+    rows = json.loads(enc.data)["results"]["bindings"]
+    assert len(rows) == cap and enc.truncated == (cap < 5000)
+    assert [r["s"]["value"] for r in rows] == [f"http://example.org/s{i:05d}" for i in range(cap)]
+    if cap < 5000:
+        assert f"cut at {cap} rows" in (enc.note or "")
+    graph = formats.encode(store.query("CONSTRUCT WHERE { ?s ?p ?o }"), formats.SPARQL_JSON, formats.N_TRIPLES, cap)
+    assert len(graph.data.splitlines()) == cap and graph.truncated == (cap < 5000)
+
+
+def test_a_query_error_while_writing_is_not_mistaken_for_a_limit():
+    """An evaluation error raised inside pyoxigraph's writer reaches the caller."""
+
+    class Broken:
+        def write(self, chunk: bytes) -> int:
+            raise OSError("disk on fire")
+
+    sink = formats._LineSink(10, 10**6)
+    with pytest.raises(OSError, match="disk on fire"):
+        sink.fill(lambda out: Broken().write(b"x"))
