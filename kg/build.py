@@ -14,11 +14,8 @@ failed or killed build leaves the previous ``kg/dist/`` untouched.
 from __future__ import annotations
 
 import argparse
-import ctypes
-import ctypes.util
 import filecmp
 import json
-import os
 import shutil
 import sys
 import tempfile
@@ -32,6 +29,7 @@ from typing import TypeVar
 from rdflib import RDF, Graph, URIRef
 from rdflib.namespace import OWL
 
+from kg import staging as staging_dirs
 from kg.facts import FactError, load_facts
 from kg.reason import ReasoningError, infer
 from kg.sources import SourceText
@@ -251,60 +249,6 @@ def write_dist(target: Path, asserted: Graph, inferred: Graph, ontology_path: Pa
     return stats
 
 
-def _exchange(a: Path, b: Path) -> bool:
-    """Atomically swap two directories (Linux renameat2 RENAME_EXCHANGE); False if unsupported."""
-    libc_name = ctypes.util.find_library("c")
-    if not libc_name or not sys.platform.startswith("linux"):
-        return False
-    libc = ctypes.CDLL(libc_name, use_errno=True)
-    if not hasattr(libc, "renameat2"):
-        return False
-    at_fdcwd, rename_exchange = -100, 2
-    result = libc.renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange)
-    return result == 0
-
-
-def install(staging: Path, dist: Path) -> None:
-    """Replace ``dist`` with ``staging`` so that readers see the old set or the new set."""
-    if dist.exists() and _exchange(staging, dist):
-        shutil.rmtree(staging)
-        return
-    # Fallback: two renames; recover_dist() repairs the gap if the process dies in between.
-    old = dist.with_name(dist.name + ".old")
-    if old.exists():
-        shutil.rmtree(old)
-    if dist.exists():
-        dist.rename(old)
-    staging.rename(dist)
-    if old.exists():
-        shutil.rmtree(old)
-
-
-def remove_abandoned_staging(parent: Path) -> None:
-    """Delete staging directories left by builds that were killed while writing.
-
-    Each staging directory carries its build's process id (``.dist-<pid>-*``); one whose
-    process is gone will never be installed, while a running build's is left alone.
-    """
-    for staging in parent.glob(".dist-*-*"):
-        pid = staging.name.split("-")[1]
-        if not pid.isdigit() or not staging.is_dir():
-            continue
-        try:
-            os.kill(int(pid), 0)
-        except ProcessLookupError:
-            shutil.rmtree(staging, ignore_errors=True)
-        except PermissionError:
-            pass  # someone else's running process
-
-
-def recover_dist(dist: Path) -> None:
-    """Put back the previous ``kg/dist`` if a build died between the fallback's two renames."""
-    old = dist.with_name(dist.name + ".old")
-    if not dist.exists() and old.exists():
-        old.rename(dist)
-
-
 def build(paths: Paths, out: Path | None = None, quiet: bool = False) -> BuildReport:
     """Run every stage; write to ``out`` (default: replace ``paths.dist`` atomically).
 
@@ -312,7 +256,7 @@ def build(paths: Paths, out: Path | None = None, quiet: bool = False) -> BuildRe
     """
     report = BuildReport()
     progress = _Progress(report, quiet)
-    recover_dist(paths.dist)
+    staging_dirs.recover(paths.dist)
 
     def read_schema() -> tuple[Graph, Graph]:
         try:
@@ -351,12 +295,11 @@ def build(paths: Paths, out: Path | None = None, quiet: bool = False) -> BuildRe
     def write() -> dict[str, object]:
         target_parent = (out or paths.dist).parent
         target_parent.mkdir(parents=True, exist_ok=True)
-        remove_abandoned_staging(target_parent)
-        staging = Path(tempfile.mkdtemp(prefix=f".dist-{os.getpid()}-", dir=target_parent))
+        staging = staging_dirs.make(out or paths.dist)
         staging.chmod(0o755)  # mkdtemp makes it private; kg/dist is for everyone to read
         try:
             stats = write_dist(staging, asserted, inferred, paths.ontology)
-            install(staging, out or paths.dist)
+            staging_dirs.install(staging, out or paths.dist)
         finally:
             if staging.exists():
                 shutil.rmtree(staging)

@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import calendar
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from service.intents import NotUnderstood, Reading, prepare, understand
 from service.linker import STOPWORDS, Linker, Target, normalise
+from service.name_index import INDEX_QUERY, NameRow, for_state
 
 Cell = Mapping[str, str]  # a SPARQL JSON results cell: {"type": "uri"|"literal"|..., "value": ...}
 Row = Mapping[str, Cell]
@@ -59,24 +60,24 @@ def _number(text: str | None) -> int | float | None:
 
 
 class Asker:
-    """Answers questions over one store; the entity index is built once from the graph."""
+    """Answers questions over one store; the entity index is built once from the graph's names.
 
-    def __init__(self, run: Runner) -> None:
+    `names` are the rows of the `names` canned query (:mod:`service.name_index`): target IRI,
+    its English label, one of its names, the kind of name, and one of its classes.
+    """
+
+    def __init__(self, run: Runner, names: Sequence[NameRow]) -> None:
         self.run = run
-        names = run("names", {}).rows
         kinds: dict[str, set[str]] = {}
         self.labels: dict[str, str] = {}
         self.alt_labels: dict[str, list[str]] = {}
-        for row in names:
-            iri = value(row, "target") or ""
-            kind = (value(row, "kind") or "").rsplit("#", 1)[-1]
-            kinds.setdefault(iri, set()).add(kind)
-            self.labels[iri] = value(row, "label") or iri
-            name = value(row, "name") or ""
-            if value(row, "nameKind") in ("alt", "hidden") and name not in self.alt_labels.setdefault(iri, []):
+        for iri, label, name, name_kind, kind in names:
+            kinds.setdefault(iri, set()).add(kind.rsplit("#", 1)[-1])
+            self.labels[iri] = label or iri
+            if name_kind in ("alt", "hidden") and name not in self.alt_labels.setdefault(iri, []):
                 self.alt_labels[iri].append(name)
         targets = {iri: Target(iri, self.labels[iri], frozenset(kinds[iri])) for iri in kinds}
-        self.linker = Linker.from_names((value(r, "name") or "", targets[value(r, "target") or ""]) for r in names)
+        self.linker = Linker.from_names((row[2], targets[row[0]]) for row in names)
 
     # --- the reply ---------------------------------------------------------------------------
     def answer(self, question: str) -> dict[str, Any]:
@@ -483,7 +484,7 @@ def asker_for(state: Any) -> Asker:
     """
     asker = state.extra.get("asker")
     if asker is None:
-        asker = Asker(state_runner(state))
+        asker = Asker(state_runner(state), for_state(state))
         state.extra["asker"] = asker
 
         def resolve(name: str, cls: str | None) -> list[str]:
@@ -504,7 +505,7 @@ def _blueprint():
     # /api/queries its fuzzy name resolver from the start.
     # (A registry without the `names` query — a test's reduced set — gets no question answering.)
     blueprint.record_once(
-        lambda setup: "names" in setup.app.extensions["kgqa"].registry and asker_for(setup.app.extensions["kgqa"])
+        lambda setup: INDEX_QUERY in setup.app.extensions["kgqa"].registry and asker_for(setup.app.extensions["kgqa"])
     )
 
     @blueprint.route("/api/ask", methods=["GET", "POST"])

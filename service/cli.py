@@ -11,12 +11,13 @@ import json
 import logging
 import signal
 import sys
-import time
 import urllib.parse
 import urllib.request
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
+
+from service.loader import load_into_store, parse_files
 
 log = logging.getLogger("kgqa")
 
@@ -140,55 +141,6 @@ def _files_to_load(args: argparse.Namespace) -> list[tuple[Path, str | None]]:
     return pairs
 
 
-def _parse_into_memory(path: Path, graph: str | None) -> Any:
-    """Parse one file into a throw-away in-memory store (the same loader the workers use)."""
-    from service.pool import StoreSpec, open_store
-
-    return open_store(StoreSpec(files=((str(path), graph),)))
-
-
-def load_into_store(
-    pairs: Sequence[tuple[Path, str | None]], directory: str, *, chunk: int = 100_000, out: Any = sys.stderr
-) -> int:
-    """Bulk-load files into a persistent store, replacing the graphs each file holds.
-
-    Idempotent: each graph a file fills is cleared first, so loading the same file twice leaves one
-    copy (blank nodes get new identities on every parse, so a plain add would duplicate them).
-    """
-    import pyoxigraph as ox
-
-    store = ox.Store(directory)
-    total = 0
-    for path, graph in pairs:
-        started = time.perf_counter()
-        tmp = _parse_into_memory(path, graph)
-        graphs = list(tmp.named_graphs())
-        for g in graphs:
-            store.clear_graph(g)
-        batch: list[Any] = []
-        done = 0
-        for quad in tmp.quads_for_pattern(None, None, None, None):
-            batch.append(quad)
-            if len(batch) >= chunk:
-                store.bulk_extend(batch)
-                done += len(batch)
-                batch = []
-                print(f"  {path.name}: {done} quads…", file=out, flush=True)
-        if batch:
-            store.bulk_extend(batch)
-            done += len(batch)
-        total += done
-        print(
-            f"loaded {path} → {len(graphs)} graph(s), {done} quads in {time.perf_counter() - started:.2f} s",
-            file=out,
-            flush=True,
-        )
-    store.flush()
-    store.optimize()
-    print(f"store {directory}: {len(store)} quads", file=out, flush=True)
-    return total
-
-
 def default_graph_store(endpoint: str) -> str:
     """Oxigraph serves queries at /query and the Graph Store Protocol at /store; guess likewise."""
     parts = urllib.parse.urlsplit(endpoint)
@@ -208,7 +160,7 @@ def push_to_endpoint(
 
     total = 0
     for path, graph in pairs:
-        tmp = _parse_into_memory(path, graph)
+        tmp = parse_files([(path, graph)])
         for g in tmp.named_graphs():
             triples = [q.triple for q in tmp.quads_for_pattern(None, None, None, g)]
             body = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)
@@ -224,13 +176,24 @@ def push_to_endpoint(
 
 
 def cmd_load(args: argparse.Namespace) -> int:
+    from service.config import load_config
+    from service.name_index import INDEX_QUERY
+    from service.queries import Registry
+
     if bool(args.store) == bool(args.endpoint):
         print("kgqa load: give exactly one of --store DIR or --endpoint URL", file=sys.stderr)
         return 2
     try:
         pairs = _files_to_load(args)
         if args.store:
-            load_into_store(pairs, args.store)
+            config = load_config()
+            registry = Registry.from_directory(config["KGQA_QUERIES_DIR"])
+            load_into_store(
+                pairs,
+                args.store,
+                ontology=None if args.no_materialize else config["KGQA_ONTOLOGY"],
+                names_query=registry.get(INDEX_QUERY).sparql if INDEX_QUERY in registry else None,
+            )
         else:
             push_to_endpoint(pairs, args.graph_store or default_graph_store(args.endpoint))
     except FileNotFoundError as exc:
@@ -355,26 +318,15 @@ def cmd_query(args: argparse.Namespace) -> int:
 
 def cmd_ask(args: argparse.Namespace) -> int:
     """Answer a question like `/api/ask` does (the Q&A itself lives in `service.ask`, issue 4)."""
+    from service.ask import answer_question, asker_for
     from service.config import open_state
 
-    try:
-        from service import ask
-        from service.ask import answer_question
-    except ImportError:
-        print("kgqa ask: the question-answering module (service/ask.py) is not available", file=sys.stderr)
-        return 2
     overrides = _store_overrides(args)
     overrides.setdefault("KGQA_WORKERS", 1)
     state = open_state(overrides)
     try:
-        if hasattr(ask, "asker_for"):
-            asker = ask.asker_for(state)
-        else:
-            from service.queries import runner
-
-            asker = ask.Asker(runner(state))
         try:
-            reply = answer_question(args.question, asker)
+            reply = answer_question(args.question, asker_for(state))
         except ValueError as exc:
             print(f"kgqa ask: {exc}", file=sys.stderr)
             return 1
@@ -434,6 +386,11 @@ def build_parser() -> argparse.ArgumentParser:
     load.add_argument("--endpoint", metavar="URL", help="a SPARQL endpoint; graphs go to its Graph Store")
     load.add_argument("--graph-store", metavar="URL", help="Graph Store Protocol URL (default: ENDPOINT/../store)")
     load.add_argument("--graph", metavar="IRI", help="graph for triple-format files")
+    load.add_argument(
+        "--no-materialize",
+        action="store_true",
+        help="with --store: do not add the rule entailments (kg.materialize) to the inferred graph",
+    )
 
     query = sub.add_parser("query", help="run a .rq file or a canned query")
     what = query.add_mutually_exclusive_group(required=True)

@@ -86,11 +86,10 @@ def check_state(state: State) -> None:
             run(state, canned, {})
         except Exception as exc:
             raise ReloadError(f"canned query {canned.name!r} fails on the new graph: {exc}") from exc
-    if "names" in state.registry:
-        try:
-            from service.ask import asker_for
-        except ImportError:
-            return
+    from service.ask import asker_for
+    from service.name_index import INDEX_QUERY
+
+    if INDEX_QUERY in state.registry:
         try:
             asker_for(state)  # builds the entity index once, before the first question needs it
         except Exception as exc:

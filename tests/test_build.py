@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from kg.build import OUTPUT_FILES, BuildError, Paths, build, install, recover_dist
+from kg.build import OUTPUT_FILES, BuildError, Paths, build
 from kg.facts import FactError
+from kg.staging import install, recover
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -124,7 +125,7 @@ def test_install_swaps_directories_and_recovers_an_interrupted_swap(tmp_path: Pa
     assert (dist / "a").read_text() == "new" and not staging.exists()
     # A build killed between the fallback's two renames leaves only dist.old: recovered.
     dist.rename(tmp_path / "dist.old")
-    recover_dist(dist)
+    recover(dist)
     assert (dist / "a").read_text() == "new"
 
 
@@ -149,13 +150,13 @@ def test_store_input_keeps_the_article_text_exact() -> None:
 
 
 def test_staging_left_by_a_killed_build_is_removed(tmp_path: Path) -> None:
-    from kg.build import remove_abandoned_staging
+    from kg.staging import remove_abandoned
 
     dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
     abandoned = tmp_path / f".dist-{dead.stdout.strip()}-abc"
     running = tmp_path / f".dist-{os.getpid()}-def"
     abandoned.mkdir()
     running.mkdir()
-    remove_abandoned_staging(tmp_path)
+    remove_abandoned(tmp_path, ".dist-")
     assert not abandoned.exists()
     assert running.exists()
