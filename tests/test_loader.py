@@ -173,3 +173,20 @@ def test_kgqa_load_then_serve_answers_from_the_store(tmp_path: Path) -> None:
     reply = json.loads(asked.stdout)
     assert [a["label"] for a in reply["answers"]] == ["Alibaba Group"]
     assert f"names from {db / name_index.CACHE_FILE}" in asked.stderr  # the index came from the file
+
+
+def test_the_index_is_not_cut_by_the_row_limit() -> None:
+    """At 1M triples `names` has ~96,000 rows; the per-query row cap must not drop entities."""
+    from service.ask import asker_for
+    from service.config import open_state
+
+    def labels(max_rows: int) -> dict[str, str]:
+        state = open_state({"KGQA_MAX_ROWS": max_rows, "KGQA_WORKERS": 1})
+        try:
+            return asker_for(state).labels
+        finally:
+            state.close()
+
+    capped, default = labels(10), labels(10_000)
+    assert len(default) > 10
+    assert capped == default
