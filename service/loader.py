@@ -90,7 +90,9 @@ def load_into_store(
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = staging_dirs.make(target)
     try:
-        quads = _fill(staging, target if target.exists() else None, parsed, ontology, names_query, chunk, say, out)
+        # An existing store is copied and added to; a missing or empty directory starts empty.
+        current = target if target.is_dir() and any(target.iterdir()) else None
+        quads = _fill(staging, current, parsed, ontology, names_query, chunk, say, out)
         staging_dirs.install(staging, target)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)

@@ -108,6 +108,12 @@ def test_a_load_that_fails_half_way_leaves_the_store_as_it_was(tmp_path: Path, g
     assert sorted(p.name for p in tmp_path.iterdir()) == listing  # no staging directory left behind
 
 
+def test_an_empty_directory_is_a_new_store(tmp_path: Path, generated: Path) -> None:
+    (tmp_path / "db").mkdir()
+    load([(generated, ASSERTED)], tmp_path / "db")
+    assert len(quads(tmp_path / "db")) == len(generated.read_text(encoding="utf-8").splitlines())
+
+
 def test_staging_left_by_a_killed_load_is_removed_by_the_next(tmp_path: Path, generated: Path) -> None:
     dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
     abandoned = tmp_path / f".db-{dead.stdout.strip()}-x"
