@@ -320,11 +320,19 @@ def cmd_ask(args: argparse.Namespace) -> int:
     """Answer a question like `/api/ask` does (the Q&A itself lives in `service.ask`, issue 4)."""
     from service.ask import answer_question, asker_for
     from service.config import open_state
+    from service.name_index import INDEX_QUERY
 
     overrides = _store_overrides(args)
     overrides.setdefault("KGQA_WORKERS", 1)
     state = open_state(overrides)
     try:
+        if INDEX_QUERY not in state.registry:
+            print(
+                f"kgqa ask: the canned queries in {state.config['KGQA_QUERIES_DIR']} have no "
+                f"`{INDEX_QUERY}` query, which the question answerer reads its entity index from",
+                file=sys.stderr,
+            )
+            return 2
         try:
             reply = answer_question(args.question, asker_for(state))
         except ValueError as exc:
