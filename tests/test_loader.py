@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -199,9 +201,6 @@ def test_the_index_is_not_cut_by_the_row_limit() -> None:
 
 
 def test_kgqa_ask_without_the_index_query_says_what_is_missing(tmp_path: Path) -> None:
-    import os
-    import shutil
-
     shutil.copy(ROOT / "queries" / "round-lead.rq", tmp_path)
     done = subprocess.run(
         [KGQA, "ask", "who led MiniMax's round?"],
