@@ -19,10 +19,11 @@ without evaluation: `Store.query()` parses first and then rejects the contradict
 
 from __future__ import annotations
 
-import functools
 import re
+import sys
 import threading
-from collections.abc import Iterable, Sequence
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 import pyoxigraph as ox
@@ -126,12 +127,11 @@ def _is_update(text: str) -> bool:
     return True
 
 
-@functools.lru_cache(maxsize=1024)
-def _check(text: str) -> CheckedQuery:
-    """Everything about a query that depends on its text alone, cached by that text.
+def precheck(text: str) -> None:
+    """The cheap textual checks, done in the server process before any parser sees the text.
 
-    The nesting check is in here too: it scans the whole text, and a client that repeats a query
-    (a dashboard, a benchmark) should pay for it once. Refusals raise, so they are never cached.
+    :raise BadQuery 400: a `\\U` escape that names no code point, or nesting deeper than MAX_NESTING.
+    :raise Forbidden 403: the SERVICE keyword outside strings and IRIs.
     """
     try:
         depth = nesting_depth(text)
@@ -144,9 +144,23 @@ def _check(text: str) -> CheckedQuery:
         )
     if mentions_service(text):
         raise Forbidden("SERVICE (federated query) is not allowed: this endpoint only answers from its own data")
+
+
+def analyse_query(text: str) -> CheckedQuery:
+    """Parse the query with both parsers and read its form, SERVICE patterns and FROM graphs.
+
+    Runs in a query worker for the embedded store (`analyse_in_worker`), where it has a time limit
+    and its own parser; here, under a lock, for a remote store and for the canned queries.
+
+    :raise BadQuery 400: a syntax error (with line and column), or not a query.
+    :raise Forbidden 403: an update, or SERVICE.
+    """
+    too_deep = False
     with _PARSE_LOCK:
         try:
             tree = parseQuery(text)
+        except RecursionError:
+            tree, too_deep = None, True
         except Exception:
             tree = None
     if tree is None:
@@ -155,6 +169,11 @@ def _check(text: str) -> CheckedQuery:
             raise Forbidden("SPARQL Update is not allowed: this endpoint is read-only")
         if error is not None:
             raise BadQuery(syntax_message(error))
+        if too_deep:
+            raise BadQuery(
+                "this query is too long for the endpoint's safety check to read (its parser ran out of "
+                "recursion); it was not run: split it into smaller queries"
+            )
         raise BadQuery(
             "this query uses syntax the endpoint's safety check cannot read; it was not run (try plain SPARQL 1.1)"
         )
@@ -216,8 +235,40 @@ def nesting_depth(text: str) -> int:
     return deepest
 
 
-def check_query(text: str | None, *, max_bytes: int) -> CheckedQuery:
+Analyser = Callable[[str], CheckedQuery]
+
+
+class _Verdicts:
+    """Accepted queries by text, least recently used first out: a client that repeats a query (a
+    dashboard, a benchmark) pays for the checks once. Refusals raise, so they are never kept."""
+
+    def __init__(self, size: int = 1024) -> None:
+        self.size = size
+        self._items: OrderedDict[str, CheckedQuery] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, text: str) -> CheckedQuery | None:
+        with self._lock:
+            checked = self._items.get(text)
+            if checked is not None:
+                self._items.move_to_end(text)
+            return checked
+
+    def put(self, text: str, checked: CheckedQuery) -> None:
+        with self._lock:
+            self._items[text] = checked
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+
+
+_VERDICTS = _Verdicts()
+
+
+def check_query(text: str | None, *, max_bytes: int, analyse: Analyser | None = None) -> CheckedQuery:
     """Parse and vet a query before it goes near a store.
+
+    `analyse` runs `analyse_query` somewhere else (the embedded store's workers: time-limited,
+    killable, in parallel); by default it runs here, one parse at a time.
 
     :raise BadQuery 400: missing, empty or syntactically wrong query (with line and column), or
         nested deeper than `MAX_NESTING`.
@@ -230,7 +281,32 @@ def check_query(text: str | None, *, max_bytes: int) -> CheckedQuery:
         )
     if len(text.encode("utf-8", "surrogatepass")) > max_bytes:
         raise TooLarge(f"query is longer than the {max_bytes} byte limit")
-    return _check(text)  # nesting depth, SERVICE, syntax, form and FROM graphs
+    checked = _VERDICTS.get(text)
+    if checked is None:
+        precheck(text)
+        checked = (analyse or analyse_query)(text)
+        _VERDICTS.put(text, checked)
+    return checked
+
+
+# In a query worker the parse has a time limit and a process of its own, so rdflib's recursive
+# parser may go deep: a 74 KB query of 5,000 triple patterns needs about 60,000 frames (3.8 s);
+# with Python's default 1,000 it refuses anything over about 90 patterns.
+WORKER_RECURSION_LIMIT = 200_000
+
+
+def analyse_in_worker(text: str) -> tuple:
+    """`analyse_query` inside a query worker, as a reply tuple the pool can send back."""
+    sys.setrecursionlimit(max(sys.getrecursionlimit(), WORKER_RECURSION_LIMIT))
+    try:
+        return ("ok", analyse_query(text))
+    except (BadQuery, Forbidden) as exc:
+        return ("rejected", type(exc).__name__, exc.message)
+
+
+def raise_rejection(kind: str, message: str) -> None:
+    """Re-raise a refusal reported by `analyse_in_worker` as the error it was."""
+    raise (Forbidden if kind == "Forbidden" else BadQuery)(message)
 
 
 def check_dataset(

@@ -293,6 +293,21 @@ class Registry:
 # --- running -----------------------------------------------------------------------------------
 
 
+def check(state: State, text: str | None) -> CheckedQuery:
+    """The policy check for a user's query: parsed in a query worker when the store has them.
+
+    A worker gives the parse the query time limit and a process of its own, so one long query
+    neither holds the server's parser lock nor runs unbounded; a remote store has no workers, and
+    the parse runs here.
+    """
+    analyse = getattr(state.store, "analyse", None)
+    return check_query(
+        text,
+        max_bytes=int(state.config["KGQA_MAX_QUERY_BYTES"]),
+        analyse=None if analyse is None else (lambda t: analyse(t, timeout_s=state.timeout)),
+    )
+
+
 def run_sparql(
     state: State,
     text: str | CheckedQuery,
@@ -309,11 +324,7 @@ def run_sparql(
     `/sparql`, the canned queries, `kgqa query` and the Q&A all call this. `max_rows=-1` means the
     configured cap; None means no cap (whole-graph downloads).
     """
-    checked = (
-        text
-        if isinstance(text, CheckedQuery)
-        else check_query(text, max_bytes=int(state.config["KGQA_MAX_QUERY_BYTES"]))
-    )
+    checked = text if isinstance(text, CheckedQuery) else check(state, text)
     dataset: Dataset | None = check_dataset(checked, default_graph_uris, named_graph_uris, state.known_graphs)
     cap = state.max_rows if max_rows == -1 else max_rows
     result = state.store.query(

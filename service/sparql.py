@@ -18,8 +18,8 @@ from werkzeug.http import parse_accept_header
 from service import formats
 from service.errors import BadQuery, Forbidden, NotAcceptable, NotFound, TooLarge
 from service.formats import Format
-from service.policy import CheckedQuery, check_query
-from service.queries import run_sparql
+from service.policy import CheckedQuery
+from service.queries import check, run_sparql
 from service.store import Dataset, Result
 
 bp = Blueprint("sparql", __name__)
@@ -142,10 +142,11 @@ def sparql() -> Response:
     text, default, named = read_query()
     if text is None and request.method == "GET":
         return service_description()
-    checked: CheckedQuery = check_query(text, max_bytes=int(current_app.config["KGQA_MAX_QUERY_BYTES"]))
+    live = state().pinned()  # resolved once: the check and run_sparql read several of its attributes
+    checked: CheckedQuery = check(live, text)
     fmt = choose_format(checked.kind)  # before running: a 406 should cost nothing
     _, result = run_sparql(
-        state().pinned(),  # resolved once: run_sparql reads several of its attributes
+        live,
         checked,
         default_graph_uris=default,
         named_graph_uris=named,

@@ -178,6 +178,26 @@ class OxigraphStore:
             raise BadQuery(syntax_message(message))
         raise StoreError(f"the store could not run the query ({message})")
 
+    def analyse(self, text: str, *, timeout_s: float) -> Any:
+        """`service.policy.analyse_query` in a worker: a long query's parse gets the time limit and
+        no longer holds the server's one parser lock (rdflib's parser is not thread-safe).
+
+        :raise BadQuery 400 / Forbidden 403: what the policy says; a worker that dies while parsing
+            (a parser crash) is a 400 too: the text is at fault, not the store.
+        :raise QueryTimeout 503: the parse took longer than the time limit.
+        """
+        from service.policy import raise_rejection
+
+        try:
+            reply = self.pool.call(("check", text), timeout_s)
+        except StoreError:
+            raise BadQuery("the endpoint's safety check could not read this query; it was not run") from None
+        if reply[0] == "ok":
+            return reply[1]
+        if reply[0] == "rejected":
+            raise_rejection(reply[1], reply[2])
+        raise StoreError(f"the query could not be checked ({reply[2]})")
+
     def triple_count(self) -> int:
         return self._count
 

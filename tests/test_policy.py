@@ -10,7 +10,7 @@ import http.server
 import sys
 import threading
 import urllib.parse
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import pytest
 
@@ -180,3 +180,56 @@ def test_limits_and_syntax_messages():
         check_query("   ", max_bytes=100)
     with pytest.raises(BadQuery, match=r"SPARQL syntax error at line 2, column \d+"):
         check_query("SELECT *\nWHERE { ?s ?p }", max_bytes=100)
+
+
+# --- the policy's parse runs in a query worker (OxigraphStore.analyse) ---------------------------
+
+
+def _many_patterns(n: int) -> str:
+    """A valid SELECT of `n` triple patterns in one group: long, but nothing an engine minds."""
+    return "SELECT * WHERE { " + " ".join(f"?s <p:{i}> ?o ." for i in range(n)) + " } LIMIT 1"
+
+
+def test_a_query_with_over_a_hundred_patterns_is_checked_and_run(client):
+    # rdflib's recursive parser refused anything over about 90 patterns at Python's default
+    # recursion limit, as "syntax the safety check cannot read". In a worker it may go deep.
+    # (Far more patterns are legal too, but Oxigraph's own planning grows steeply: 200 take 8 s.)
+    r = client.post(
+        "/sparql", data={"query": _many_patterns(120)}, headers={"Accept": "application/sparql-results+json"}
+    )
+    assert r.status_code == 200, r.get_json()
+    assert r.get_json()["results"]["bindings"] == []
+
+
+def test_checking_a_query_takes_no_lock_in_the_server(client):
+    """rdflib's parser is not thread-safe, so in-process parses take turns under one lock, and a
+    long one held up every other new query. With the parse in a worker, the server needs no lock."""
+    from service import policy
+
+    result: dict[str, Any] = {}
+    with policy._PARSE_LOCK:  # as if another request were parsing in this process
+        asker = threading.Thread(
+            target=lambda: result.update(r=client.get("/sparql", query_string={"query": "ASK { ?s ?p 'lockless' }"}))
+        )
+        asker.start()
+        asker.join(timeout=60)
+        assert not asker.is_alive(), "the check waited for the server's parser lock"
+    assert result["r"].status_code == 200
+
+
+def test_a_long_parse_is_stopped_at_the_time_limit():
+    from service import create_app
+    from service.config import open_state
+
+    long_query = _many_patterns(3500)  # 56 KB, under the 64 KB limit; rdflib takes seconds to parse it
+    assert len(long_query) < 64 * 1024
+    state = open_state({"KGQA_WORKERS": 1, "KGQA_QUERY_TIMEOUT": 0.5})
+    try:
+        client = create_app({"TESTING": True}, state=state).test_client()
+        slow = client.post("/sparql", data=long_query, content_type="application/sparql-query")
+        assert slow.status_code == 503
+        assert "time limit" in slow.get_json()["error"]
+        after = client.get("/sparql", query_string={"query": "ASK { ?s ?p ?o }"})
+        assert after.status_code == 200  # the killed worker was replaced
+    finally:
+        state.close()
