@@ -7,6 +7,7 @@ outside the store): the store's job is to run them within the time limit and row
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import re
 import socket
@@ -18,7 +19,7 @@ from typing import Any, Literal, Protocol
 import pyoxigraph as ox
 
 from service import formats
-from service.errors import BadQuery, QueryTimeout, StoreError
+from service.errors import BadQuery, QueryTimeout, ResourceLimit, StoreError
 from service.formats import Encoded, Format
 from service.pool import QueryPool, StoreSpec
 
@@ -304,10 +305,15 @@ def inject_values(sparql: str, bindings: Mapping[str, Term]) -> str:
     return sparql[:at] + values_block(bindings) + sparql[at:]
 
 
+# Line-based formats first: a reply over the read limit can then be cut at a line and still parse.
 _ACCEPT = (
-    "application/sparql-results+json, application/n-triples;q=0.9, text/turtle;q=0.8, "
-    "application/sparql-results+xml;q=0.5, application/rdf+xml;q=0.5"
+    "text/tab-separated-values, application/n-triples;q=0.95, application/sparql-results+json;q=0.9, "
+    "text/turtle;q=0.8, application/sparql-results+xml;q=0.5, application/rdf+xml;q=0.5"
 )
+_LINE_TYPES = frozenset({"text/tab-separated-values", "application/n-triples"})
+# How much of a remote reply is read, as a multiple of the reply's own byte limit: TSV and
+# N-Triples are rarely larger than what they become, and nothing beyond this can be sent anyway.
+READ_FACTOR = 4
 
 
 class RemoteStore:
@@ -315,9 +321,10 @@ class RemoteStore:
 
     The endpoint's default graph should be the union of its named graphs (Oxigraph:
     `--union-default-graph`; Fuseki: `tdb2:unionDefaultGraph true`), as in the embedded store.
-    Results are fetched in one format we can parse (SPARQL JSON; N-Triples or Turtle for graphs),
+    Results are fetched in one format we can parse (TSV, or N-Triples for graphs, by preference),
     capped, and written by the same native writers as the embedded store, so both stores' replies
-    look the same.
+    look the same. A capped query reads at most `READ_FACTOR` times the byte limit of the remote
+    reply: a huge answer costs the server that much memory, not the whole answer.
     """
 
     def __init__(
@@ -328,7 +335,10 @@ class RemoteStore:
         self.max_result_bytes = max_result_bytes
         self._count: int | None = None
 
-    def _fetch(self, sparql: str, dataset: Dataset | None, timeout_s: float) -> tuple[bytes, str]:
+    def _fetch(
+        self, sparql: str, dataset: Dataset | None, timeout_s: float, read_limit: int | None = None
+    ) -> tuple[bytes, str, bool]:
+        """The reply's bytes (at most `read_limit`), its Content-Type, and whether there was more."""
         from SPARQLWrapper import POST, URLENCODED, SPARQLWrapper
         from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
 
@@ -346,7 +356,14 @@ class RemoteStore:
                 sw.addNamedGraph(g)
         try:
             response = sw.query().response
-            return response.read(), response.headers.get("Content-Type", "")
+            content_type = response.headers.get("Content-Type", "")
+            if read_limit is None:
+                return response.read(), content_type, False
+            data = response.read(read_limit + 1)
+            if len(data) <= read_limit:
+                return data, content_type, False
+            response.close()  # the rest is never read
+            return data[:read_limit], content_type, True
         except TimeoutError as exc:
             raise QueryTimeout(f"query exceeded the {timeout_s:g} s time limit") from exc
         except urllib.error.URLError as exc:
@@ -372,8 +389,17 @@ class RemoteStore:
         max_rows: int | None = None,
     ) -> Result:
         text = inject_values(sparql, bindings) if bindings else sparql
-        data, content_type = self._fetch(text, dataset, timeout_s)
+        max_bytes = self.max_result_bytes if max_rows is not None else None
+        read_limit = None if max_bytes is None else READ_FACTOR * max_bytes
+        data, content_type, cut = self._fetch(text, dataset, timeout_s, read_limit)
         media = content_type.split(";")[0].strip().lower()
+        if cut:
+            if media not in _LINE_TYPES:
+                raise ResourceLimit(
+                    f"the remote SPARQL endpoint's reply is over {read_limit} bytes and in a format that "
+                    f"cannot be cut ({media or 'no type'}); add a LIMIT to the query"
+                )
+            data = data[: data.rfind(b"\n") + 1]  # whole lines only
         if media in formats.ALIASES["results"] and media not in {"text/csv"}:
             fmt = formats.ALIASES["results"][media]
             parsed = ox.parse_query_results(data, format=fmt.oxigraph)
@@ -382,8 +408,11 @@ class RemoteStore:
             parsed = (q.triple for q in ox.parse(data, format=fmt.oxigraph))
         else:
             raise StoreError(f"the remote SPARQL endpoint answered with an unexpected type {media!r}")
-        max_bytes = self.max_result_bytes if max_rows is not None else None
-        return Result.from_encoded(formats.encode(parsed, results_format, graph_format, max_rows, max_bytes))
+        encoded = formats.encode(parsed, results_format, graph_format, max_rows, max_bytes)
+        if cut and not encoded.truncated:
+            note = f"cut at {read_limit} bytes of the remote endpoint's reply (READ_FACTOR x KGQA_MAX_RESULT_BYTES)"
+            encoded = dataclasses.replace(encoded, truncated=True, note=note)
+        return Result.from_encoded(encoded)
 
     def triple_count(self) -> int:
         if self._count is None:

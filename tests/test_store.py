@@ -169,3 +169,48 @@ def test_missing_data_file_is_a_clear_error():
 def test_inject_values_finds_the_where_group(query, expected):
     out = inject_values(query, {"x": ox.NamedNode("http://x/1")})
     assert expected in out and "VALUES (?x) { (<http://x/1>) }" in out
+
+
+def test_a_remote_reply_is_read_only_up_to_a_bound():
+    """An endpoint that would send 50 MB of rows: the remote store reads a bounded prefix and cuts it
+    at a line, instead of holding the whole answer in memory before the byte limit applies."""
+    import http.server
+
+    from service.store import READ_FACTOR, RemoteStore
+
+    total = 50 * 1024 * 1024
+    sent = {"bytes": 0}
+
+    class Flood(http.server.BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers["Content-Length"]))
+            self.send_response(200)
+            self.send_header("Content-Type", "text/tab-separated-values; charset=utf-8")
+            self.end_headers()
+            line = b'"' + b"x" * 90 + b'"\n'
+            try:
+                self.wfile.write(b"?s\n")
+                while sent["bytes"] < total:
+                    self.wfile.write(line * 1000)
+                    sent["bytes"] += len(line) * 1000
+            except OSError:
+                pass  # the client stopped reading
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Flood)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        limit = 10_000
+        store = RemoteStore(f"http://127.0.0.1:{server.server_address[1]}/sparql", max_result_bytes=limit)
+        result = store.query("SELECT ?s WHERE { ?s ?p ?o }", timeout_s=30, max_rows=10_000_000)
+        assert result.truncated and len(result.data) <= limit
+        rows = result.rows()
+        assert 0 < len(rows) <= READ_FACTOR * limit // 93 and all(r["s"].value == "x" * 90 for r in rows)
+        thread.join(timeout=0.1)
+        assert sent["bytes"] < total / 2  # the server was stopped long before it had sent it all
+    finally:
+        server.shutdown()
+        server.server_close()
