@@ -349,7 +349,10 @@ def cmd_ask(args: argparse.Namespace) -> int:
         else:
             print("I don't know: " + str(reply.get("explanation", "")))
         for ev in reply.get("evidence") or []:
-            print(f"  “{ev.get('text')}”")
+            print(f"  evidence: “{ev.get('text')}”")
+        if reply.get("query"):
+            bindings = ", ".join(f"{k} = {v}" for k, v in (reply.get("bindings") or {}).items())
+            print(f"  query: {reply['query']}" + (f" ({bindings})" if bindings else ""))
     return 0
 
 

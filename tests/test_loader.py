@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import io
 import json
-import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -198,16 +196,3 @@ def test_the_index_is_not_cut_by_the_row_limit() -> None:
     capped, default = labels(10), labels(10_000)
     assert len(default) > 10
     assert capped == default
-
-
-def test_kgqa_ask_without_the_index_query_says_what_is_missing(tmp_path: Path) -> None:
-    shutil.copy(ROOT / "queries" / "round-lead.rq", tmp_path)
-    done = subprocess.run(
-        [KGQA, "ask", "who led MiniMax's round?"],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={**os.environ, "KGQA_QUERIES_DIR": str(tmp_path)},
-    )
-    assert done.returncode == 2
-    assert "no `names` query" in done.stderr and "Traceback" not in done.stderr
