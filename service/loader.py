@@ -89,6 +89,7 @@ def load_into_store(
     staging_dirs.recover(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = staging_dirs.make(target)
+    staging.chmod(0o755)  # mkdtemp makes it private; a store made by Oxigraph itself is not
     try:
         # An existing store is copied and added to; a missing or empty directory starts empty.
         current = target if target.is_dir() and any(target.iterdir()) else None
