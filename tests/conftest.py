@@ -106,6 +106,25 @@ def mini_client(mini_app):
 
 
 @pytest.fixture(scope="session")
+def trap() -> Iterator[str]:
+    """A loopback server that records every request it gets (`tests.traps.TrapHandler.hits`)."""
+    from tests.traps import serve_trap
+
+    with serve_trap() as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def canary(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A local N-Triples file holding `tests.traps.SECRET`: no query may ever read it."""
+    from tests.traps import SECRET_NT
+
+    path = tmp_path_factory.mktemp("canary") / "canary.nt"
+    path.write_text(SECRET_NT, encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="session")
 def kgqa_server() -> Iterator[str]:
     """`kgqa serve` (the console script, under waitress) on a free loopback port."""
     port = free_port()

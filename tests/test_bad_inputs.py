@@ -27,15 +27,14 @@ import http.client
 import http.server
 import json
 import sys
-import threading
 import urllib.parse
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
 import pytest
 
-SECRET = "CANARY-SECRET-5d1e"
+from tests.traps import SECRET, TrapHandler
 
 
 @dataclass(frozen=True)
@@ -228,42 +227,6 @@ CHECKSUM = f"""SELECT (COUNT(*) AS ?n) (SUM(?x) AS ?sum) WHERE {{
 }}"""
 
 
-class _Trap(http.server.BaseHTTPRequestHandler):
-    """Records every request; answers with RDF holding the secret, so a fetch would be visible."""
-
-    hits: ClassVar[list[str]] = []
-
-    def _hit(self) -> None:
-        type(self).hits.append(f"{self.command} {self.path}")
-        body = f'<http://x/s> <http://x/p> "{SECRET}" .\n'.encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/n-triples")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    do_GET = do_POST = do_PUT = _hit
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-
-@pytest.fixture(scope="module")
-def trap() -> Any:
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Trap)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
-
-
-@pytest.fixture(scope="module")
-def canary(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("canary") / "canary.nt"
-    path.write_text(f'<http://x/s> <http://x/p> "{SECRET}" .\n', encoding="utf-8")
-    return path
-
-
 _AUDIT: list[str] = []
 _WATCH: dict[str, Any] = {"paths": set(), "ports": set()}
 
@@ -353,7 +316,7 @@ def test_catalogue_is_big_enough() -> None:
 @pytest.mark.server
 def test_catalogue_over_http(kgqa_server: str, trap: str, canary: Path) -> None:
     """Every row against a real `kgqa serve`; the graph is unchanged and the trap saw nothing."""
-    _Trap.hits.clear()
+    TrapHandler.hits.clear()
     before = checksum_over_http(kgqa_server)
     wrong = []
     for case in CASES:
@@ -366,12 +329,12 @@ def test_catalogue_over_http(kgqa_server: str, trap: str, canary: Path) -> None:
     assert not wrong, "\n".join(wrong)
     # The server is alive (the nested-brace rows used to kill it) and its graph unchanged.
     assert checksum_over_http(kgqa_server) == before
-    assert _Trap.hits == [], "the service made outbound requests"
+    assert TrapHandler.hits == [], "the service made outbound requests"
 
 
 def test_catalogue_in_process(client: Any, trap: str, canary: Path) -> None:
     """Every row through the WSGI app, under an audit hook that sees file opens and connects."""
-    _Trap.hits.clear()
+    TrapHandler.hits.clear()
     _AUDIT.clear()
     _WATCH["paths"] = {str(canary), str(canary.resolve())}
     _WATCH["ports"] = {int(trap.rsplit(":", 1)[1])}
@@ -392,7 +355,7 @@ def test_catalogue_in_process(client: Any, trap: str, canary: Path) -> None:
     assert not wrong, "\n".join(wrong)
     assert checksum_in_process(client) == before
     assert _AUDIT == [], "a watched file was opened or the trap was connected to"
-    assert _Trap.hits == []
+    assert TrapHandler.hits == []
 
 
 def test_checksum_sees_a_change() -> None:

@@ -6,55 +6,16 @@ none), and a secret file on disk must never be opened by this process nor appear
 
 from __future__ import annotations
 
-import http.server
 import sys
 import threading
 import urllib.parse
-from typing import Any, ClassVar
+from typing import Any
 
 import pytest
 
 from service.errors import BadQuery, Forbidden, TooLarge
 from service.policy import check_dataset, check_query, mentions_service, oxigraph_syntax_error
-
-SECRET = "TOP-SECRET-7f3a"
-
-
-class _Counter(http.server.BaseHTTPRequestHandler):
-    hits: ClassVar[list[str]] = []
-
-    def _hit(self) -> None:
-        type(self).hits.append(self.path)
-        body = f'<http://x/s> <http://x/p> "{SECRET}" .\n'.encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/n-triples")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    do_GET = do_POST = _hit
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-
-@pytest.fixture(scope="module")
-def trap():
-    """A loopback server that records every hit, and a secret N-Triples file."""
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Counter)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
-
-
-@pytest.fixture(scope="module")
-def secret_file(tmp_path_factory):
-    path = tmp_path_factory.mktemp("secret") / "secret.nt"
-    path.write_text(f'<http://x/s> <http://x/p> "{SECRET}" .\n')
-    return path
-
+from tests.traps import SECRET, TrapHandler
 
 _opened: list[str] = []
 _watch: set[str] = set()
@@ -106,30 +67,30 @@ def refused_queries(url: str, file_url: str) -> list[str]:
 KNOWN = frozenset({"https://w3id.org/kgqa/graph/asserted"})
 
 
-def test_policy_refuses_everything_in_process(trap, secret_file):
-    _watch.add(str(secret_file))
-    hits = len(_Counter.hits)
-    for q in refused_queries(trap, secret_file.as_uri()):
+def test_policy_refuses_everything_in_process(trap, canary):
+    _watch.add(str(canary))
+    hits = len(TrapHandler.hits)
+    for q in refused_queries(trap, canary.as_uri()):
         with pytest.raises((Forbidden, BadQuery)):
             check_dataset(check_query(q, max_bytes=10_000), [], [], KNOWN)
-    assert len(_Counter.hits) == hits
+    assert len(TrapHandler.hits) == hits
     assert _opened == []
 
 
 def test_oxigraph_parse_oracle_never_evaluates(trap):
     """The oracle relies on pyoxigraph parsing before it rejects contradictory options."""
-    hits = len(_Counter.hits)
+    hits = len(TrapHandler.hits)
     assert oxigraph_syntax_error(f"ASK {{ SERVICE <{trap}/ask> {{ ?s ?p ?o }} }}") is None
     assert oxigraph_syntax_error(f"SELECT * {{ SERVICE <{trap}/sel> {{ ?s ?p ?o }} }}") is None
     assert "1:" in oxigraph_syntax_error("SELECT ?x WHERE { ?x ?p }")
-    assert len(_Counter.hits) == hits
+    assert len(TrapHandler.hits) == hits
 
 
 @pytest.mark.parametrize("method", ["get", "form", "direct"])
-def test_http_refusals_never_reach_anything(client, trap, secret_file, method):
-    _watch.add(str(secret_file))
-    hits = len(_Counter.hits)
-    for q in refused_queries(trap, secret_file.as_uri()):
+def test_http_refusals_never_reach_anything(client, trap, canary, method):
+    _watch.add(str(canary))
+    hits = len(TrapHandler.hits)
+    for q in refused_queries(trap, canary.as_uri()):
         if method == "get":
             r = client.get("/sparql", query_string={"query": q})
         elif method == "form":
@@ -139,28 +100,28 @@ def test_http_refusals_never_reach_anything(client, trap, secret_file, method):
         assert r.status_code in (400, 403), (q, r.status_code)
         assert SECRET not in r.get_data(as_text=True)
         assert r.is_json and r.get_json()["status"] == r.status_code
-    assert len(_Counter.hits) == hits
+    assert len(TrapHandler.hits) == hits
     assert _opened == []
 
 
 def test_update_protocol_forms_refused(client, trap):
-    hits = len(_Counter.hits)
+    hits = len(TrapHandler.hits)
     r = client.post("/sparql", data={"update": f"LOAD <{trap}/x>"})
     assert r.status_code == 403 and "read-only" in r.get_json()["error"]
     r = client.get("/sparql", query_string={"update": "DROP ALL"})
     assert r.status_code == 403
     r = client.post("/sparql", data=b"DROP ALL", content_type="application/sparql-update")
     assert r.status_code == 403
-    assert len(_Counter.hits) == hits
+    assert len(TrapHandler.hits) == hits
 
 
-def test_dataset_parameters_must_name_stored_graphs(client, trap, secret_file):
+def test_dataset_parameters_must_name_stored_graphs(client, trap, canary):
     q = "SELECT * WHERE { ?s ?p ?o } LIMIT 1"
-    for params in ({"default-graph-uri": f"{trap}/g"}, {"named-graph-uri": secret_file.as_uri()}):
+    for params in ({"default-graph-uri": f"{trap}/g"}, {"named-graph-uri": canary.as_uri()}):
         r = client.get("/sparql", query_string={"query": q, **params})
         assert r.status_code == 403
         assert "not a graph in this store" in r.get_json()["error"]
-    assert not any(urllib.parse.urlsplit(h).path == "/g" for h in _Counter.hits)
+    assert not any(urllib.parse.urlsplit(h.split(" ", 1)[1]).path == "/g" for h in TrapHandler.hits)
 
 
 def test_allowed_queries_pass():
