@@ -26,6 +26,7 @@ from flask import current_app, jsonify
 from service import create_app
 from service.reload import ReloadError
 from tests.conftest import BIN, MINI, MINI_DATA, ROOT, free_port, stop, wait_until_responds
+from tests.procs import wait_for
 
 EXTRA = '\n<https://w3id.org/kgqa/graph/asserted> { <http://example.org/new> <http://example.org/p> "added" . }\n'
 
@@ -112,15 +113,6 @@ def _replace(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
-def _wait_for(predicate: Any, what: str, timeout: float = 90.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
 @pytest.mark.server
 def test_sighup_reloads_a_running_server(tmp_path: Path) -> None:
     """`kill -HUP`: a consistent new build is served; a broken or mixed one is refused, old kept."""
@@ -152,18 +144,18 @@ def test_sighup_reloads_a_running_server(tmp_path: Path) -> None:
         _replace(trig, original + EXTRA)
         _replace(dist / "stats.json", json.dumps(stats))
         proc.send_signal(signal.SIGHUP)
-        _wait_for(lambda: _healthz(base)["triples"] == first + 1, "the reloaded graph")
+        wait_for(lambda: _healthz(base)["triples"] == first + 1, "the reloaded graph", timeout=90.0)
 
         # 2. a file that does not parse: refused, the graph of step 1 is still served
         _replace(trig, original + EXTRA + "\n<oops> { not trig")
         proc.send_signal(signal.SIGHUP)
-        _wait_for(lambda: log_path.read_text().count("reload failed") >= 1, "the failed reload in the log")
+        wait_for(lambda: log_path.read_text().count("reload failed") >= 1, "the failed reload in the log", timeout=90.0)
         assert _healthz(base)["triples"] == first + 1
 
         # 3. data and stats.json from different builds: refused too
         _replace(trig, original)
         proc.send_signal(signal.SIGHUP)
-        _wait_for(lambda: log_path.read_text().count("reload failed") >= 2, "the second failed reload")
+        wait_for(lambda: log_path.read_text().count("reload failed") >= 2, "the second failed reload", timeout=90.0)
         assert "do not come from one build" in log_path.read_text()
         assert _healthz(base)["triples"] == first + 1
         with urllib.request.urlopen(base + "/api/queries/unicorns", timeout=10) as resp:

@@ -11,15 +11,15 @@ import json
 import os
 import signal
 import subprocess
-import time
 import urllib.parse
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import BIN, ROOT, free_port, stop, wait_until_responds
+from tests.procs import wait_for
 
 pytestmark = pytest.mark.server
 
@@ -56,15 +56,6 @@ def _alive(pid: int) -> bool:
         return False
 
 
-def _wait_for(check: Callable[[], bool], what: str, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
-            return
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
 def _count(base: str) -> int:
     url = base + "/sparql?" + urllib.parse.urlencode({"query": QUERY})
     req = urllib.request.Request(url, headers={"Accept": "application/sparql-results+json"})
@@ -87,7 +78,7 @@ def two_processes(tmp_path: Path) -> Iterator[tuple[subprocess.Popen, str, Path]
     base = f"http://127.0.0.1:{port}"
     try:
         wait_until_responds(base + "/healthz", proc=proc)
-        _wait_for(lambda: "kgqa serving on" in log_path.read_text(), "the supervisor's serving line")
+        wait_for(lambda: "kgqa serving on" in log_path.read_text(), "the supervisor's serving line")
         yield proc, base, log_path
     finally:
         stop(proc)
@@ -110,24 +101,24 @@ def test_processes_share_the_port_and_stop_cleanly(two_processes: tuple[subproce
 
     # SIGHUP is relayed: every process reloads its own graph.
     proc.send_signal(signal.SIGHUP)
-    _wait_for(lambda: log_path.read_text().count("reload: now serving") >= 2, "both processes to reload")
+    wait_for(lambda: log_path.read_text().count("reload: now serving") >= 2, "both processes to reload")
 
     # A process that dies is replaced, and its query workers and fork server exit with it.
     orphans = _tree(servers[0])
     os.kill(servers[0], signal.SIGKILL)
-    _wait_for(lambda: len(_children(proc.pid)) == 2 and servers[0] not in _children(proc.pid), "a replacement")
+    wait_for(lambda: len(_children(proc.pid)) == 2 and servers[0] not in _children(proc.pid), "a replacement")
     assert "exited unexpectedly" in log_path.read_text()
-    _wait_for(lambda: log_path.read_text().count("kgqa serving on http://127.0.0.1") >= 5, "the replacement to serve")
+    wait_for(lambda: log_path.read_text().count("kgqa serving on http://127.0.0.1") >= 5, "the replacement to serve")
     for _ in range(6):
         assert _count(base) == expected
-    _wait_for(lambda: not any(_alive(p) for p in orphans), "the killed process's workers to exit", timeout=30)
+    wait_for(lambda: not any(_alive(p) for p in orphans), "the killed process's workers to exit", timeout=30)
 
     # SIGTERM stops the supervisor, the server processes and all of their query workers.
     everything = _tree(proc.pid)
     assert len(everything) >= 1 + 2 * 3  # supervisor; per server: fork server and one query worker at least
     proc.send_signal(signal.SIGTERM)
     assert proc.wait(timeout=30) == 0
-    _wait_for(lambda: not any(_alive(p) for p in everything), "every process of the tree to exit", timeout=30)
+    wait_for(lambda: not any(_alive(p) for p in everything), "every process of the tree to exit", timeout=30)
 
 
 def test_a_process_that_cannot_start_fails_the_command(tmp_path: Path) -> None:
