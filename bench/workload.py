@@ -87,7 +87,7 @@ class Case:
         """The SPARQL with the bindings as a leading VALUES block, as the service runs it."""
         from service.store import inject_values
 
-        return inject_values(self.sparql, dict(self.bindings)) if self.bindings else self.sparql
+        return inject_values(self.sparql, dict(self.bindings))
 
 
 Runner = Callable[[str, Mapping[str, ox.NamedNode | ox.Literal]], int]
@@ -98,7 +98,7 @@ def store_runner(store: ox.Store) -> Runner:
     from service.store import inject_values
 
     def run(sparql: str, bindings: Mapping[str, ox.NamedNode | ox.Literal]) -> int:
-        result = store.query(inject_values(sparql, bindings) if bindings else sparql, use_default_graph_as_union=True)
+        result = store.query(inject_values(sparql, bindings), use_default_graph_as_union=True)
         if isinstance(result, ox.QueryBoolean):
             return int(bool(result))
         return sum(1 for _ in result)  # type: ignore[union-attr]

@@ -164,7 +164,7 @@ class OxigraphStore:
         # the query that runs is exactly the one /api/ask shows.
         request = (
             "query",
-            inject_values(sparql, bindings) if bindings else sparql,
+            inject_values(sparql, bindings or {}),
             None if dataset is None else (dataset.default_graphs, dataset.named_graphs),
             results_format.name,
             graph_format.name,
@@ -388,7 +388,7 @@ class RemoteStore:
         graph_format: Format = formats.N_TRIPLES,
         max_rows: int | None = None,
     ) -> Result:
-        text = inject_values(sparql, bindings) if bindings else sparql
+        text = inject_values(sparql, bindings or {})
         max_bytes = self.max_result_bytes if max_rows is not None else None
         read_limit = None if max_bytes is None else READ_FACTOR * max_bytes
         data, content_type, cut = self._fetch(text, dataset, timeout_s, read_limit)
