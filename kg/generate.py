@@ -49,6 +49,7 @@ from pathlib import Path
 from typing import TextIO
 
 from kg.facts import Amount
+from kg.progress import Progress
 from kg.triples import QUALIFIER_WORDS
 from kg.triples import money_label as build_label
 
@@ -993,25 +994,23 @@ def main(argv: list[str] | None = None) -> int:
         print(f"kgqa generate: unknown extension {args.out.suffix!r}; use .nt, .nq or .trig", file=sys.stderr)
         return 2
     started = time.perf_counter()
-
-    def progress(done: int, total: int) -> None:
-        if not args.quiet:
-            rate = done / max(time.perf_counter() - started, 1e-9)
-            print(f"\rgenerate: {done}/{total} organisations ({rate:,.0f}/s)", end="", file=sys.stderr, flush=True)
+    bar = None if args.quiet else Progress("generating", 0, sys.stderr, unit="organisations")
 
     tmp = args.out.with_name(args.out.name + ".part")
     try:
         with tmp.open("w", encoding="utf-8", newline="\n") as out:
-            count = generate(args.orgs, args.seed, out, fmt, args.graph, progress)
+            count = generate(args.orgs, args.seed, out, fmt, args.graph, None if bar is None else bar.update)
     except ValueError as exc:
         tmp.unlink(missing_ok=True)
         print(f"kgqa generate: {exc}", file=sys.stderr)
         return 2
     tmp.replace(args.out)  # a killed run leaves no half-written OUT behind
     took = time.perf_counter() - started
+    if bar is not None:
+        bar.finish()
     if not args.quiet:
         print(
-            f"\rgenerate: wrote {count:,} triples about {args.orgs:,} organisations to {args.out} "
+            f"generate: wrote {count:,} triples about {args.orgs:,} organisations to {args.out} "
             f"in {took:.1f} s ({count / took:,.0f} triples/s)",
             file=sys.stderr,
         )

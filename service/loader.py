@@ -28,37 +28,13 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from kg import staging as staging_dirs
+from kg.progress import Progress
 from service.pool import StoreSpec, open_store
 
 
 def parse_files(pairs: Sequence[tuple[Path, str | None]]) -> Any:
     """Every file in one in-memory store (the workers' own loader: same formats, same graphs)."""
     return open_store(StoreSpec(files=tuple((str(path), graph) for path, graph in pairs)))
-
-
-class Progress:
-    """A progress line: done/total, rate and time left; rewritten in place on a terminal."""
-
-    def __init__(self, what: str, total: int, out: TextIO, unit: str = "quads") -> None:
-        self.what, self.total, self.out, self.unit = what, total, out, unit
-        self.started = time.perf_counter()
-        self.tty = bool(getattr(out, "isatty", lambda: False)())
-
-    def update(self, done: int) -> None:
-        took = max(time.perf_counter() - self.started, 1e-9)
-        rate = done / took
-        left = (self.total - done) / rate if rate and done < self.total else 0.0
-        share = 100.0 * done / self.total if self.total else 100.0
-        line = (
-            f"  {self.what}: {done:,}/{self.total:,} {self.unit} ({share:.0f} %), "
-            f"{rate:,.0f} {self.unit}/s, {left:.0f} s left"
-        )
-        print(("\r" + line) if self.tty else line, end="" if self.tty else "\n", file=self.out, flush=True)
-
-    def finish(self) -> float:
-        if self.tty:
-            print(file=self.out, flush=True)
-        return time.perf_counter() - self.started
 
 
 def load_into_store(
@@ -125,7 +101,7 @@ def _fill(
         for g in graphs:
             store.clear_graph(g)
         total = len(parsed)
-        progress = Progress("adding", total, out)
+        progress = Progress("adding", total, out, unit="quads")
         batch: list[Any] = []
         done = 0
         for quad in parsed.quads_for_pattern(None, None, None, None):
