@@ -9,7 +9,7 @@ import time
 
 import pyoxigraph as ox
 
-from bench.workload import UNPROBED, Case, pick_cases
+from bench.workload import Case, pick_cases
 
 
 def repeat(fn, runs: int, cap_s: float) -> list[float]:
@@ -38,7 +38,7 @@ def worker(path: str, conn) -> None:
     t0 = time.perf_counter()
     store.bulk_load(path=path, format=ox.RdfFormat.N_QUADS)
     load_s = time.perf_counter() - t0
-    cases = pick_cases(store, unprobed=UNPROBED)
+    cases = pick_cases(store)
     conn.send(
         (
             load_s,

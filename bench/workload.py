@@ -65,9 +65,6 @@ BY_NAME: dict[str, Sequence[str]] = {
 BY_QUERY: dict[str, dict[str, Sequence[str]]] = {
     "subsidiary-investor": {"company": ("parents",), "startup": ("sub_investees",)},
 }
-# Queries too slow to probe candidates with on a big graph: their first candidate is taken as is.
-# None at present (backers.rq was, until its labels moved inside its UNION branches).
-UNPROBED: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -136,13 +133,11 @@ def pick_cases(
     *,
     run: Runner | None = None,
     max_tries: int = 40,
-    unprobed: frozenset[str] = frozenset(),
 ) -> list[Case]:
     """A Case for every canned query: the first candidate bindings that give rows.
 
     Queries for which no candidate gives rows are still returned (``rows == 0``) so that a caller
-    can report them rather than silently measure less. Queries named in ``unprobed`` are not run:
-    they take their first candidate (``rows == -1``: not known).
+    can report them rather than silently measure less.
     """
     from service.queries import Registry
 
@@ -160,11 +155,6 @@ def pick_cases(
         required = [p for p in q.params if p.required]
         options = [_candidates(q.name, p, found, text) for p in required]
         best: Case | None = None
-        if q.name in unprobed:
-            first = [o[0] for o in options if o]
-            if len(first) == len(required):
-                cases.append(Case(q.name, q.sparql, {p.name: v for p, v in zip(required, first, strict=True)}, -1))
-                continue
         for combo in itertools.islice(itertools.product(*options), max_tries):
             if len({c.value for c in combo}) < len(combo):
                 continue  # the same entity twice ("backed by both X and X") is not a real question
