@@ -469,9 +469,9 @@ def state_runner(state: Any) -> Runner:
             k: ox.Literal(format(v, "f"), datatype=decimal) if isinstance(v, Decimal) else ox.NamedNode(v)
             for k, v in bindings.items()
         }
-        _, result = run_sparql(state, canned.sparql, bindings=terms)
+        checked, result = run_sparql(state, canned.sparql, bindings=terms)
         rows = [{k: term_to_sparql_json(t) for k, t in row.items()} for row in result.rows()]
-        return QueryRun(inject_values(canned.sparql, terms), rows)
+        return QueryRun(inject_values(checked.text, terms), rows)
 
     return run
 

@@ -1,53 +1,50 @@
-"""Read-only and closed: which queries may run at all. Checked on the parsed query, before any store.
+"""Read-only and closed: which queries may run at all, decided on the text the engine will run.
 
 Refused, never executed:
-- SPARQL Update in any form (INSERT/DELETE/LOAD/CLEAR/CREATE/DROP/COPY/MOVE/ADD; any case, with
-  comments, with `\\u` escapes) — they do not parse as a query; rdflib's update parser says which.
-- `SERVICE` anywhere: Oxigraph would call the remote endpoint from the server (SSRF; research note
-  perf-engines §6), and nothing in pyoxigraph 0.5 turns that off.
-- FROM / FROM NAMED / `default-graph-uri` / `named-graph-uri` naming a graph that is not in the store.
-  Oxigraph only selects stored graphs, but a clear 403 beats a silently empty answer, and a future
-  store that dereferences them (rdflib does: `SPARQL_LOAD_GRAPHS`) could never be reached anyway.
+- SPARQL Update in any form (INSERT/DELETE/LOAD/CLEAR/CREATE/DROP/COPY/MOVE/ADD/WITH): 403. An
+  update does not parse as a query, so the engine could not run one anyway; the 403 says why.
+- `SERVICE` anywhere: Oxigraph would call the remote endpoint from the server (SSRF). Nothing in
+  pyoxigraph 0.5 turns that off, so besides this check the embedded store's query workers run
+  without a network (`service/pool.py`).
+- FROM / FROM NAMED / `default-graph-uri` / `named-graph-uri` naming a graph that is not in the
+  store. Oxigraph only selects stored graphs, but a clear refusal beats a silently empty answer,
+  and a store that dereferences them (rdflib does) could never be reached anyway.
 
-Two parsers, because each is good at one thing. rdflib gives a syntax tree to walk (SERVICE
-patterns, dataset clauses, the query form) but poor error positions; Oxigraph gives exact positions
-("error at 1:26: ...") and is the engine that will run the query. Oxigraph's parser is reached
-without evaluation: `Store.query()` parses first and then rejects the contradictory options
-`use_default_graph_as_union=True, default_graph=[]` with a ValueError, before it evaluates anything
-(pinned by `tests/test_policy.py`). rdflib is only ever a parser here; its engine is never called.
+How a decision is taken: the text is read once into tokens (`service.canonical`), every check
+below looks at those tokens, and the engine is handed the canonical text written back from them
+(`CheckedQuery.text`), never the client's. A checker and an engine that read one text two ways
+(comments ended by a bare CR, `\\u` escapes) cannot disagree here, because there is one reading.
+Oxigraph's own parser then has the last word on syntax, without evaluating anything:
+`Store.query()` parses first and then rejects the contradictory options
+`use_default_graph_as_union=True, default_graph=[]` with a ValueError (pinned by
+`tests/test_policy.py`). That parse is native code that can crash on hostile input, so for user
+queries it runs in a query worker (`analyse_in_worker`), never in the server process.
 """
 
 from __future__ import annotations
 
-import re
-import sys
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import pyoxigraph as ox
-import rdflib.plugins.sparql
-from rdflib.plugins.sparql.parser import expandUnicodeEscapes, parseQuery, parseUpdate
-from rdflib.plugins.sparql.parserutils import CompValue
-from rdflib.term import Node
 
+from service import canonical
 from service.errors import BadQuery, Forbidden, TooLarge
 from service.store import Dataset, syntax_message
 
-# Defensive: even though rdflib never evaluates queries here, never let it dereference FROM.
-rdflib.plugins.sparql.SPARQL_LOAD_GRAPHS = False
+# Relative IRIs in a query resolve against this when it has no BASE of its own: the namespace of
+# the graph's entities, so `<minimax>` names the MiniMax resource. A fixed base (not the request's
+# Host) means one query text means one thing whoever sends it and through whichever address.
+BASE_IRI = "https://w3id.org/kgqa/resource/"
 
-FORMS = {"SelectQuery": "SELECT", "AskQuery": "ASK", "ConstructQuery": "CONSTRUCT", "DescribeQuery": "DESCRIBE"}
-
-# pyparsing grammars keep per-parse state; waitress runs requests in several threads.
-_PARSE_LOCK = threading.Lock()
 _ORACLE = ox.Store()
 
 
 @dataclass(frozen=True)
 class CheckedQuery:
-    """A query that passed the policy: its text, form and the dataset its FROM clauses name."""
+    """A query that passed the policy: the canonical text that runs, its form and its dataset."""
 
     text: str
     form: str  # SELECT | ASK | CONSTRUCT | DESCRIBE
@@ -70,7 +67,7 @@ class CheckedQuery:
 def oxigraph_syntax_error(text: str) -> str | None:
     """Oxigraph's syntax error for `text`, or None if it parses. Never evaluates the query."""
     try:
-        _ORACLE.query(text, use_default_graph_as_union=True, default_graph=[])
+        _ORACLE.query(text, base_iri=BASE_IRI, use_default_graph_as_union=True, default_graph=[])
     except SyntaxError as exc:
         return str(exc)
     except ValueError:
@@ -79,160 +76,73 @@ def oxigraph_syntax_error(text: str) -> str | None:
     raise RuntimeError("pyoxigraph accepted contradictory dataset options; the parse oracle is broken")
 
 
-def _strip_lexically(text: str) -> str:
-    """The query with comments, string literals and IRIs removed (`\\u` escapes expanded first)."""
-    text = expandUnicodeEscapes(text)
-    pattern = re.compile(
-        r'"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^\'\\]|\\.|\'(?!\'\'))*\'\'\''
-        r'|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|<[^<>"{}|^`\\\x00-\x20]*>|#[^\n]*',
-        re.S,
-    )
-    return pattern.sub(" ", text)
+# Deeper than this, or with a longer chain of operators, a query is refused before any native
+# parser sees it (see `canonical.shape` for where pyoxigraph 0.5.13 crashes). No real query comes
+# near either: the canned queries nest at most 6 deep, and their longest chain has 9 operators.
+MAX_NESTING = 64
+MAX_CHAIN = 1000
 
 
-_SERVICE_WORD = re.compile(r"(?<![\w?$:])SERVICE(?![\w:])", re.I)
+def precheck(text: str) -> canonical.Reading:
+    """The checks that need no native parser: read the text once and look at its tokens.
 
+    Pure Python and iterative, so it runs in the server process whatever the text.
 
-def mentions_service(text: str) -> bool:
-    """Defence in depth beside the syntax-tree check: a SERVICE keyword outside strings and IRIs."""
-    return bool(_SERVICE_WORD.search(_strip_lexically(text)))
-
-
-def _walk(node: object) -> Iterable[CompValue]:
-    stack = [node]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, (Node, str)):
-            continue
-        if isinstance(item, CompValue):
-            yield item
-            stack.extend(item.values())
-        elif isinstance(item, dict):
-            stack.extend(item.values())
-        elif isinstance(item, list | tuple) or hasattr(item, "__iter__"):
-            stack.extend(list(item))  # lists and pyparsing ParseResults
-
-
-def _field(node: CompValue, name: str) -> object:
-    """A parse-tree field or None: `CompValue.get()` does not return None for a missing key (rdflib 7)."""
-    return dict.get(node, name)
-
-
-def _is_update(text: str) -> bool:
-    with _PARSE_LOCK:
-        try:
-            parseUpdate(text)
-        except Exception:
-            return False
-    return True
-
-
-def precheck(text: str) -> None:
-    """The cheap textual checks, done in the server process before any parser sees the text.
-
-    :raise BadQuery 400: a `\\U` escape that names no code point, or nesting deeper than MAX_NESTING.
-    :raise Forbidden 403: the SERVICE keyword outside strings and IRIs.
+    :raise BadQuery 400: a lexical error, nesting deeper than MAX_NESTING, an operator chain
+        longer than MAX_CHAIN.
+    :raise Forbidden 403: SERVICE, or an update.
     """
-    try:
-        depth = nesting_depth(text)
-    except ValueError as exc:  # e.g. \UFFFFFFFF: checked here, so the parsers below never see it
-        raise BadQuery(f"{exc}: a \\u or \\U escape must name a Unicode code point") from None
-    if depth > MAX_NESTING:
+    reading = canonical.read(text)
+    canonical.refuse_service(reading)
+    canonical.query_form(reading)  # raises Forbidden for an update
+    measured = canonical.shape(reading)
+    if measured.depth > MAX_NESTING:
         raise BadQuery(
-            f"the query nests groups, brackets or parentheses {depth} deep; the limit is {MAX_NESTING}. "
-            "It was not run: flatten it (several triple patterns can share one group)"
+            f"the query nests groups, brackets, parentheses or prefix operators {measured.depth} deep; the limit "
+            f"is {MAX_NESTING}. It was not run: flatten it (several triple patterns can share one group)"
         )
-    if mentions_service(text):
-        raise Forbidden("SERVICE (federated query) is not allowed: this endpoint only answers from its own data")
+    if measured.chain > MAX_CHAIN:
+        raise BadQuery(
+            f"the query chains {measured.chain} operators (or UNION/OPTIONAL/MINUS) in one expression; the limit "
+            f"is {MAX_CHAIN}. It was not run: use VALUES or IN (...) for long lists"
+        )
+    return reading
+
+
+def _runnable_text(reading: canonical.Reading) -> str:
+    """The canonical text, with a BASE declaration when it has relative IRIs (so any engine,
+    a remote one included, resolves them against BASE_IRI as the oracle did)."""
+    if any(t.kind == "iri" and canonical.is_relative(t.value) for t in reading.tokens):
+        return f"BASE <{BASE_IRI}>\n{reading.text}"
+    return reading.text
 
 
 def analyse_query(text: str) -> CheckedQuery:
-    """Parse the query with both parsers and read its form, SERVICE patterns and FROM graphs.
+    """Check the query and read its form and FROM graphs; the engine parses the canonical text.
 
-    Runs in a query worker for the embedded store (`analyse_in_worker`), where it has a time limit
-    and its own parser; here, under a lock, for a remote store and for the canned queries.
+    Runs in a query worker for user queries (`analyse_in_worker`); here for the canned queries,
+    which ship with the service.
 
     :raise BadQuery 400: a syntax error (with line and column), or not a query.
     :raise Forbidden 403: an update, or SERVICE.
     """
-    too_deep = False
-    with _PARSE_LOCK:
-        try:
-            tree = parseQuery(text)
-        except RecursionError:
-            tree, too_deep = None, True
-        except Exception:
-            tree = None
-    if tree is None:
-        error = oxigraph_syntax_error(text)
-        if _is_update(text):
-            raise Forbidden("SPARQL Update is not allowed: this endpoint is read-only")
-        if error is not None:
-            raise BadQuery(syntax_message(error))
-        if too_deep:
-            raise BadQuery(
-                "this query is too long for the endpoint's safety check to read (its parser ran out of "
-                "recursion); it was not run: split it into smaller queries"
-            )
-        raise BadQuery(
-            "this query uses syntax the endpoint's safety check cannot read; it was not run (try plain SPARQL 1.1)"
-        )
-    query = tree[1]
-    form = FORMS.get(query.name)
+    reading = precheck(text)
+    runnable = _runnable_text(reading)
+    error = oxigraph_syntax_error(runnable)
+    if error is not None:
+        # Positions in the client's own text where it fails there too; the canonical text's otherwise.
+        raise BadQuery(syntax_message(oxigraph_syntax_error(text) or error))
+    form = canonical.query_form(reading)
     if form is None:
         raise BadQuery("not a SPARQL query")
-    for part in _walk(tree):
-        if part.name == "ServiceGraphPattern":
-            raise Forbidden("SERVICE (federated query) is not allowed: this endpoint only answers from its own data")
-    # rdflib accepts a few things Oxigraph does not; the engine's word is final, with its position.
-    error = oxigraph_syntax_error(text)
-    if error is not None:
-        raise BadQuery(syntax_message(error))
-    from_graphs: list[str] = []
-    from_named: list[str] = []
-    if _field(query, "datasetClause"):
-        from rdflib.plugins.sparql.algebra import translateQuery
-
-        with _PARSE_LOCK:
-            try:
-                algebra = translateQuery(tree).algebra
-            except Exception as exc:
-                raise BadQuery(f"the query's FROM clauses could not be read: {type(exc).__name__}") from None
-        for clause in algebra.get("datasetClause") or []:
-            # CompValue.get() does not return None for a missing key: test membership.
-            if "default" in clause:
-                from_graphs.append(str(clause["default"]))
-            if "named" in clause:
-                from_named.append(str(clause["named"]))
-    projection = None
-    if form == "SELECT" and _field(query, "projection"):
-        projection = tuple(str(v["evar"] if "evar" in v else v["var"]) for v in query["projection"])
+    from_graphs, from_named = canonical.dataset_clauses(reading, BASE_IRI)
     return CheckedQuery(
-        text=text, form=form, from_graphs=tuple(from_graphs), from_named=tuple(from_named), projection=projection
+        text=runnable,
+        form=form,
+        from_graphs=from_graphs,
+        from_named=from_named,
+        projection=canonical.projection(reading) if form == "SELECT" else None,
     )
-
-
-# Deeper than this, a query is refused before any parser sees it. Oxigraph's parser (pyoxigraph
-# 0.5.13) recurses on the native stack and crashes the whole process with SIGSEGV at about 3000
-# nested groups, brackets or parentheses (a 6 KB query; tests/test_bad_inputs.py), and rdflib's
-# parser gives up with RecursionError from about 30. No real query nests anywhere near this.
-MAX_NESTING = 64
-_OPENERS, _CLOSERS = "{([", "})]"
-
-
-def nesting_depth(text: str) -> int:
-    """The deepest nesting of `{`, `(` and `[` outside comments, strings and IRIs (escapes expanded).
-
-    :raise ValueError: a `\\U` escape that names no code point (rdflib's expansion refuses it).
-    """
-    depth = deepest = 0
-    for c in _strip_lexically(text):
-        if c in _OPENERS:
-            depth += 1
-            deepest = max(deepest, depth)
-        elif c in _CLOSERS:
-            depth = max(0, depth - 1)
-    return deepest
 
 
 Analyser = Callable[[str], CheckedQuery]
@@ -283,21 +193,14 @@ def check_query(text: str | None, *, max_bytes: int, analyse: Analyser | None = 
         raise TooLarge(f"query is longer than the {max_bytes} byte limit")
     checked = _VERDICTS.get(text)
     if checked is None:
-        precheck(text)
+        precheck(text)  # in this process: pure Python, and it refuses before any worker is asked
         checked = (analyse or analyse_query)(text)
         _VERDICTS.put(text, checked)
     return checked
 
 
-# In a query worker the parse has a time limit and a process of its own, so rdflib's recursive
-# parser may go deep: a 74 KB query of 5,000 triple patterns needs about 60,000 frames (3.8 s);
-# with Python's default 1,000 it refuses anything over about 90 patterns.
-WORKER_RECURSION_LIMIT = 200_000
-
-
 def analyse_in_worker(text: str) -> tuple:
     """`analyse_query` inside a query worker, as a reply tuple the pool can send back."""
-    sys.setrecursionlimit(max(sys.getrecursionlimit(), WORKER_RECURSION_LIMIT))
     try:
         return ("ok", analyse_query(text))
     except (BadQuery, Forbidden) as exc:

@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 
 import pyoxigraph as ox
 
-from service import formats
+from service import canonical, formats
 from service.config import RESOURCE_NS
 from service.errors import BadQuery, NotFound
 from service.formats import PREFIXES, XSD, Format
@@ -49,7 +49,6 @@ SIMPLE_TYPES = {"iri", "string", "decimal", "integer", "boolean", "date"}
 _HEADER = re.compile(r"#\s*([A-Za-z][\w-]*)\s*:\s?(.*)$")
 _TOKEN = re.compile(r'"((?:[^"\\]|\\.)*)"|(default=)"((?:[^"\\]|\\.)*)"|(\S+)')
 _PREFIX_DECL = re.compile(r"PREFIX\s+([A-Za-z][\w.-]*)?:\s*<([^>]*)>", re.I)
-_VARIABLE = re.compile(r"[?$]([A-Za-z_][A-Za-z0-9_]*)")
 _NAME = re.compile(r"[a-z0-9][a-z0-9-]*")
 
 
@@ -174,9 +173,7 @@ def _parse_param(spec: str, prefixes: Mapping[str, str], where: str) -> Param:
 
 
 def _body_variables(sparql: str) -> set[str]:
-    from service.policy import _strip_lexically
-
-    return set(_VARIABLE.findall(_strip_lexically(sparql)))
+    return {t.value[1:] for t in canonical.read(sparql).tokens if t.kind == "var"}
 
 
 def parse_file(path: str | Path) -> CannedQuery:

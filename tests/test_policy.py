@@ -7,14 +7,12 @@ none), and a secret file on disk must never be opened by this process nor appear
 from __future__ import annotations
 
 import sys
-import threading
 import urllib.parse
-from typing import Any
 
 import pytest
 
 from service.errors import BadQuery, Forbidden, TooLarge
-from service.policy import check_dataset, check_query, mentions_service, oxigraph_syntax_error
+from service.policy import check_dataset, check_query, oxigraph_syntax_error
 from tests.traps import SECRET, TrapHandler
 
 _opened: list[str] = []
@@ -131,7 +129,7 @@ def test_allowed_queries_pass():
     ds = check_dataset(checked, [], [], KNOWN)
     assert ds is not None and ds.default_graphs == ("https://w3id.org/kgqa/graph/asserted",)
     assert check_dataset(check_query("ASK {}", max_bytes=100), [], [], KNOWN) is None
-    assert not mentions_service('SELECT * { ?s ?p "SERVICE <x> {}" } # SERVICE')
+    assert check_query('SELECT * { ?s ?p "SERVICE <x> {}" } # SERVICE', max_bytes=100).form == "SELECT"
 
 
 def test_limits_and_syntax_messages():
@@ -160,22 +158,6 @@ def test_a_query_with_over_a_hundred_patterns_is_checked_and_run(client):
     )
     assert r.status_code == 200, r.get_json()
     assert r.get_json()["results"]["bindings"] == []
-
-
-def test_checking_a_query_takes_no_lock_in_the_server(client):
-    """rdflib's parser is not thread-safe, so in-process parses take turns under one lock, and a
-    long one held up every other new query. With the parse in a worker, the server needs no lock."""
-    from service import policy
-
-    result: dict[str, Any] = {}
-    with policy._PARSE_LOCK:  # as if another request were parsing in this process
-        asker = threading.Thread(
-            target=lambda: result.update(r=client.get("/sparql", query_string={"query": "ASK { ?s ?p 'lockless' }"}))
-        )
-        asker.start()
-        asker.join(timeout=60)
-        assert not asker.is_alive(), "the check waited for the server's parser lock"
-    assert result["r"].status_code == 200
 
 
 def test_a_long_parse_is_stopped_at_the_time_limit():
