@@ -39,6 +39,12 @@ def refused_queries(url: str, file_url: str) -> list[str]:
         f"ASK {{ SERVICE <{url}/f> {{ ?s ?p ?o }} }}",
         f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ SERVICE <{url}/g> {{ ?s ?p ?o }} }}",
         f"SELECT * WHERE {{ ?s ?p ?o . FILTER EXISTS {{ SERVICE <{url}/h> {{ ?s ?p ?o }} }} }}",
+        # The outside review's bypasses: a bare CR ends a comment for the engine; \u0022 and
+        # \u00000022 inside a string are one character for the engine, not the string's end.
+        f"SELECT * WHERE {{ # \r SERVICE <{url}/cr> {{ ?x ?y ?z }} \n }}",
+        f'SELECT * WHERE {{ FILTER("a\\u0022) }} #") SERVICE <{url}/u4> {{ ?x ?y ?z }} }}',
+        f'SELECT * WHERE {{ FILTER("a\\u00000022) }} #") SERVICE <{url}/u8> {{ ?x ?y ?z }} }}',
+        f"SELECT * WHERE {{ #\r\rSERVICE <{url}/cr2> {{ ?x ?y ?z }} }}",
         f"LOAD <{url}/remote.nt>",
         f"load <{file_url}>",
         "INSERT DATA { <http://a> <http://b> <http://c> }",
@@ -176,3 +182,68 @@ def test_a_long_parse_is_stopped_at_the_time_limit():
         assert after.status_code == 200  # the killed worker was replaced
     finally:
         state.close()
+
+
+# --- the policy decides on the text the engine runs --------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "PREFIX ex: <http://x/> SELECT * { ex:Customer-Service ?p ?o }",
+        "PREFIX ex: <http://x/> SELECT * { ex:self.service ?p ?o }",
+        'SELECT * { ?s ?p "x"@en-service }',
+        "SELECT * { _:a-service ?p ?o }",
+        "SELECT ?service { ?service ?p 'SERVICE' } # SERVICE <http://x/>",
+        "SELECT * { VALUES ?x { -1.0 } }",
+        "ASK { <s> ?p ?o }",
+    ],
+)
+def test_names_and_syntax_the_engine_accepts_are_not_refused(client, query):
+    r = client.get("/sparql", query_string={"query": query}, headers={"Accept": "application/sparql-results+json"})
+    assert r.status_code == 200, r.get_json()
+
+
+def test_relative_iris_resolve_against_the_resource_namespace(client):
+    r = client.get(
+        "/sparql",
+        query_string={"query": "SELECT ?x { BIND(<minimax> AS ?x) }"},
+        headers={"Accept": "application/sparql-results+json"},
+    )
+    assert r.status_code == 200
+    assert r.get_json()["results"]["bindings"][0]["x"]["value"] == "https://w3id.org/kgqa/resource/minimax"
+    own = client.get(
+        "/sparql",
+        query_string={"query": "BASE <http://example.org/a/> SELECT ?x { BIND(<b> AS ?x) }"},
+        headers={"Accept": "application/sparql-results+json"},
+    )
+    assert own.get_json()["results"]["bindings"][0]["x"]["value"] == "http://example.org/a/b"
+
+
+def test_the_engine_is_handed_the_canonical_text():
+    """No comment, no bare CR and no \\u escape reaches the engine; strings keep their values."""
+    checked = check_query('SELECT ("caf\\u00E9\\n" AS ?x) # note\r{ }', max_bytes=1000)
+    assert "#" not in checked.text and "\r" not in checked.text and "\\u" not in checked.text
+    assert '"café\\n"' in checked.text
+    with pytest.raises(BadQuery, match="backslash followed by 'u'"):
+        check_query('SELECT ("a\\\\u0041" AS ?x) {}', max_bytes=1000)
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("SELECT * WHERE { FILTER(" + "!" * 30_000 + "true) }", "prefix operators"),
+        ("SELECT (" + "+".join(["1"] * 9000) + " AS ?x) {}", "chains 8999 operators"),
+        ("SELECT * { " + " UNION ".join(["{ ?s ?p ?o }"] * 9000) + " }", "UNION"),
+    ],
+)
+def test_what_would_crash_the_engine_is_refused_without_a_native_parse(query, message):
+    """pyoxigraph 0.5.13 dies with SIGSEGV on each of these; the refusal is taken on the tokens, in
+    this process (a crash here would end the test run)."""
+    with pytest.raises(BadQuery, match=message):
+        check_query(query, max_bytes=1 << 20)
+
+
+def test_long_values_lists_are_not_an_operator_chain():
+    query = "SELECT * { VALUES ?x { " + " ".join(["-1"] * 5000) + " } }"
+    assert check_query(query, max_bytes=1 << 20).form == "SELECT"
