@@ -142,6 +142,28 @@ def write_string(value: str) -> str:
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r") + '"'
 
 
+def write_term(term: object) -> str:
+    """An RDF term as SPARQL in canonical form (what `read` would write back for it).
+
+    Used for the values of canned-query parameters, so that the text sent to a store keeps the
+    guarantees above whatever a client typed.
+
+    :raise BadQuery 400: an IRI with a character IRIs may not contain, or a string `write_string` refuses.
+    :raise TypeError: not a pyoxigraph NamedNode or Literal.
+    """
+    import pyoxigraph as ox
+
+    if isinstance(term, ox.NamedNode):
+        if not _IRI_OK.fullmatch(term.value):
+            raise BadQuery(f"the IRI <{term.value}> holds a character IRIs may not contain")
+        return f"<{term.value}>"
+    if isinstance(term, ox.Literal):
+        if term.language:
+            return f"{write_string(term.value)}@{term.language}"
+        return f"{write_string(term.value)}^^{write_term(term.datatype)}"
+    raise TypeError(f"cannot write {type(term).__name__} as a SPARQL term")
+
+
 def read(text: str) -> Reading:
     """Split `text` into SPARQL tokens and write the canonical text back from them.
 
