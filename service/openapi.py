@@ -161,7 +161,16 @@ def build(registry: Any, server_url: str = "/") -> dict:
                                 "schema": {
                                     "type": "object",
                                     "required": ["status", "triples"],
-                                    "properties": {"status": {"const": "ok"}, "triples": {"type": "integer"}},
+                                    "properties": {
+                                        "status": {"const": "ok"},
+                                        "triples": {"type": "integer"},
+                                        "workerNetwork": {
+                                            "enum": ["isolated", "isolated-userns", "host"],
+                                            "description": "whether the query workers run without network: in "
+                                            "a network namespace of their own (isolated), in a user and "
+                                            "network namespace (isolated-userns), or not isolated (host)",
+                                        },
+                                    },
                                 }
                             }
                         },
