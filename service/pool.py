@@ -215,9 +215,15 @@ def _run(store: Any, request: tuple) -> tuple:
     if op == "sleep":  # used by the tests: a query that cannot finish in time, without a big graph
         time.sleep(float(request[1]))
         return ("ok", None)
-    if op == "abort":  # used by the tests: an engine that dies as a Rust panic does (SIGABRT)
-        sys.stderr.write("thread '<unnamed>' panicked at test.rs:1:1:\n" + str(request[1]) + "\n")
+    if op == "crash":  # used by the tests: die as the engine does, without needing a query that does
+        how, message = request[1], request[2]
+        if how == "panic":  # what a Rust panic in a build with panic=abort prints, then SIGABRT
+            sys.stderr.write(f"thread '<unnamed>' panicked at test.rs:1:1:\n{message}\n")
+        elif how == "alloc":  # what Rust's allocation-failure handler prints under RLIMIT_DATA
+            sys.stderr.write("memory allocation of 360 bytes failed\n")
         sys.stderr.flush()
+        if how == "segv":
+            ctypes.string_at(0)  # a null dereference: SIGSEGV, as a stack overflow gives
         os.abort()
     return ("error", "internal", f"unknown request {op!r}")
 
