@@ -381,9 +381,16 @@ class QueryPool:
         # fifth less worker CPU per small query, measured).
         self._idle: queue.LifoQueue[_Worker] = queue.LifoQueue()
         self._user_slots = threading.BoundedSemaphore(self.size)
+        self._user_calls = 0  # user calls holding a slot now (`user_calls`)
         self._all: set[_Worker] = set()
         self._lock = threading.Lock()
         self._closed = False
+
+    @property
+    def user_calls(self) -> int:
+        """User calls that hold one of the `size` shared slots right now (at most `size`)."""
+        with self._lock:
+            return self._user_calls
 
     @property
     def processes(self) -> int:
@@ -532,8 +539,11 @@ class QueryPool:
         if deadline is not None:
             end = min(end, deadline)
         limit = f"query exceeded the {timeout_s:g} s time limit"
-        if user and not self._user_slots.acquire(timeout=max(0.0, end - time.monotonic())):
-            raise QueryTimeout(f"{limit} while waiting for a free query worker")
+        if user:
+            if not self._user_slots.acquire(timeout=max(0.0, end - time.monotonic())):
+                raise QueryTimeout(f"{limit} while waiting for a free query worker")
+            with self._lock:
+                self._user_calls += 1
         try:
             try:
                 worker = self._idle.get(timeout=max(0.0, end - time.monotonic()))
@@ -542,6 +552,8 @@ class QueryPool:
             return self._exchange(worker, request, end, timeout_s, limit)
         finally:
             if user:
+                with self._lock:
+                    self._user_calls -= 1
                 self._user_slots.release()
 
     def _exchange(self, worker: _Worker, request: tuple, end: float, timeout_s: float, limit: str) -> tuple:
