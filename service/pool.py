@@ -217,6 +217,8 @@ def _run(store: Any, request: tuple) -> tuple:
         return ("ok", None)
     if op == "crash":  # used by the tests: die as the engine does, without needing a query that does
         how, message = request[1], request[2]
+        if how == "memoryerror":  # Python's allocator refusing under RLIMIT_DATA: no death
+            raise MemoryError(message)
         if how == "panic":  # what a Rust panic in a build with panic=abort prints, then SIGABRT
             sys.stderr.write(f"thread '<unnamed>' panicked at test.rs:1:1:\n{message}\n")
         elif how == "alloc":  # what Rust's allocation-failure handler prints under RLIMIT_DATA
@@ -270,6 +272,9 @@ def _worker_main(spec: StoreSpec, conn: Connection, memory_mb: int | None = None
             return
         try:
             reply = _run(store, request)
+        except MemoryError:
+            # Python's side of the memory limit (a reply too large to build): as Rust's abort is.
+            reply = ("error", "memory", "MemoryError")
         except Exception as exc:
             traceback.print_exc(file=sys.stderr)
             reply = ("error", "internal", type(exc).__name__)
@@ -539,6 +544,8 @@ class QueryPool:
         if deadline is not None:
             end = min(end, deadline)
         limit = f"query exceeded the {timeout_s:g} s time limit"
+        if end <= time.monotonic():  # the request's earlier phases used up its time: not even sent
+            raise QueryTimeout(limit)
         if user:
             if not self._user_slots.acquire(timeout=max(0.0, end - time.monotonic())):
                 raise QueryTimeout(f"{limit} while waiting for a free query worker")
@@ -556,9 +563,23 @@ class QueryPool:
                     self._user_calls -= 1
                 self._user_slots.release()
 
+    def _memory_limit(self) -> Exception:
+        """The 503 for a query that needed more memory than a worker may have."""
+        from service.errors import ResourceLimit
+
+        if self.memory_mb:
+            return ResourceLimit(
+                f"query needed more than the {self.memory_mb} MB memory limit of a query worker and was "
+                "stopped (KGQA_WORKER_MEMORY_MB); add a LIMIT or make the query more selective"
+            )
+        return ResourceLimit(
+            "query needed more memory than the query worker could get and was stopped; "
+            "add a LIMIT or make the query more selective"
+        )
+
     def _exchange(self, worker: _Worker, request: tuple, end: float, timeout_s: float, limit: str) -> tuple:
         """One request on one worker: the reply, or the right error once it is killed or has died."""
-        from service.errors import EngineFailure, QueryTimeout, ResourceLimit
+        from service.errors import EngineFailure, QueryTimeout
 
         worker.clear_tail()
         try:
@@ -574,19 +595,14 @@ class QueryPool:
             pid = worker.process.pid
             if cause == "memory":
                 log.warning("query worker pid %s stopped: out of memory (%s)", pid, detail)
-                if self.memory_mb:
-                    raise ResourceLimit(
-                        f"query needed more than the {self.memory_mb} MB memory limit of a query worker and was "
-                        "stopped (KGQA_WORKER_MEMORY_MB); add a LIMIT or make the query more selective"
-                    ) from exc
-                raise ResourceLimit(
-                    "query needed more memory than the query worker could get and was stopped; "
-                    "add a LIMIT or make the query more selective"
-                ) from exc
+                raise self._memory_limit() from exc
             log.error("query worker pid %s died while running a request: %s", pid, detail)
             raise EngineFailure(
                 f"the engine failed on this query and was restarted; the query was not completed ({detail})"
             ) from exc
+        if reply[0] == "error" and reply[1] == "memory":
+            self._replace(worker)  # its heap is near the limit: a fresh worker takes its place
+            raise self._memory_limit()
         if reply[0] == "error" and reply[1] == "engine":
             self._replace(worker)  # it caught a panic and exits: a fresh worker takes its place
             log.error("query worker pid %s: %s", worker.process.pid, reply[2])

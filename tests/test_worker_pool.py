@@ -164,6 +164,7 @@ def test_death_cause_reads_what_rust_printed() -> None:
         ("panic", EngineFailure, "Oxigraph panicked: boom"),
         ("segv", EngineFailure, "SIGSEGV"),
         ("alloc", ResourceLimit, "memory limit"),
+        ("memoryerror", ResourceLimit, "memory limit"),
     ],
 )
 def test_each_kind_of_worker_death_gets_its_own_error(how: str, error: type, says: str) -> None:
