@@ -24,7 +24,9 @@ def state() -> Any:
 
 @bp.route("/healthz")
 def healthz() -> Response:
-    """Ready check: answers only once the store is open; counts the triples it holds.
+    """Ready check: answers only once the store is open; counts the triples it holds, and says
+    whether the query workers run without network (`workerNetwork`: `isolated` in a network
+    namespace of their own, `isolated-userns` in a user and network namespace, `host` not isolated).
 
     :raise StoreError 502: if the store does not answer a trivial query.
     """
@@ -33,7 +35,11 @@ def healthz() -> Response:
         st.store.query("ASK { }", timeout_s=min(st.timeout, 5.0))
     except Exception as exc:
         raise StoreError("the store does not answer") from exc
-    return jsonify({"status": "ok", "triples": st.triples})
+    body: dict[str, Any] = {"status": "ok", "triples": st.triples}
+    network = getattr(st.store, "worker_network", None)
+    if network is not None:
+        body["workerNetwork"] = network
+    return jsonify(body)
 
 
 @bp.route("/api/queries")

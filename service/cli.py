@@ -95,13 +95,15 @@ def cmd_serve(args: argparse.Namespace, *, sock: Any = None, ready: Any = None) 
         )
         port = sock.getsockname()[1] if sock is not None else server.effective_port
         log.info(
-            "kgqa serving on http://%s:%s/ (%d triples; %s; %d threads; query time limit %g s)",
+            "kgqa serving on http://%s:%s/ (%d triples; %s; %d threads; query time limit %g s; worker network: %s)",
             args.host,
             port,
             state.triples,
-            config.get("KGQA_ENDPOINT") or f"{config['KGQA_WORKERS']} query workers",
+            config.get("KGQA_ENDPOINT")
+            or f"{config['KGQA_WORKERS']} query workers + {config.get('KGQA_RESERVED_WORKERS') or 0} reserved",
             args.threads,
             state.timeout,
+            getattr(state.store, "worker_network", "host"),
         )
         if ready is not None:
             ready()  # the supervisor says "serving" once every process is ready

@@ -43,6 +43,10 @@ DEFAULTS: dict[str, Any] = {
     # Query worker processes (embedded store). Two cores here; more workers than cores only helps
     # when queries wait on I/O, which an in-memory store does not.
     "KGQA_WORKERS": 2,
+    # Query workers beyond KGQA_WORKERS that only the service's own queries use (questions, canned
+    # queries, entity pages, labels): user /sparql queries hold at most KGQA_WORKERS at once, so a
+    # few slow ones cannot starve /api/ask. Each costs one more copy of an in-memory store. 0: none.
+    "KGQA_RESERVED_WORKERS": 1,
     # Memory one query worker may use (store included), in MiB; a query that needs more is stopped
     # with a 503 like a timeout. 0 turns the limit off. Raise it for graphs of millions of triples.
     "KGQA_WORKER_MEMORY_MB": 4096,
@@ -50,7 +54,14 @@ DEFAULTS: dict[str, Any] = {
 }
 
 _FLOAT_KEYS = {"KGQA_QUERY_TIMEOUT"}
-_INT_KEYS = {"KGQA_MAX_ROWS", "KGQA_MAX_RESULT_BYTES", "KGQA_MAX_QUERY_BYTES", "KGQA_WORKERS", "KGQA_WORKER_MEMORY_MB"}
+_INT_KEYS = {
+    "KGQA_MAX_ROWS",
+    "KGQA_MAX_RESULT_BYTES",
+    "KGQA_MAX_QUERY_BYTES",
+    "KGQA_WORKERS",
+    "KGQA_RESERVED_WORKERS",
+    "KGQA_WORKER_MEMORY_MB",
+}
 _BOOL_KEYS = {"KGQA_CORS"}
 _LIST_KEYS = {"KGQA_DATA_FILES"}
 
@@ -127,6 +138,7 @@ def _limits(config: Mapping[str, Any]) -> dict[str, Any]:
         "workers": int(config["KGQA_WORKERS"]),
         "max_result_bytes": _max_result_bytes(config),
         "memory_mb": int(memory) if memory else None,
+        "reserved_workers": int(config.get("KGQA_RESERVED_WORKERS") or 0),
     }
 
 
@@ -140,7 +152,14 @@ def open_store(config: Mapping[str, Any]):
 
     if config.get("KGQA_ENDPOINT"):
         log.info("using the remote SPARQL endpoint %s", config["KGQA_ENDPOINT"])
-        return RemoteStore(config["KGQA_ENDPOINT"], max_result_bytes=_max_result_bytes(config))
+        memory = config.get("KGQA_WORKER_MEMORY_MB")
+        # KGQA_WORKERS parse-only workers: the policy's parse of user queries runs there.
+        return RemoteStore(
+            config["KGQA_ENDPOINT"],
+            max_result_bytes=_max_result_bytes(config),
+            parse_workers=int(config["KGQA_WORKERS"]),
+            memory_mb=int(memory) if memory else None,
+        )
     workers = int(config["KGQA_WORKERS"])
     if config.get("KGQA_STORE_DIR"):
         path = Path(config["KGQA_STORE_DIR"])

@@ -63,6 +63,19 @@ class StoreError(ApiError):
     status = 502
 
 
+class EngineFailure(ApiError):
+    """The query engine itself failed on this query: a query worker crashed (an Oxigraph panic
+    such as pyoxigraph 0.5.13's "comparison function does not correctly implement a total order"
+    on some ORDER BY, or a SIGSEGV) and was replaced.
+
+    500, not 502 (that is a store we could not reach or that answered badly) and not 503 (the time
+    and memory limits, which a client can work around by asking less): the query was valid, the
+    server's own engine is at fault, and sending it again fails the same way.
+    """
+
+    status = 500
+
+
 class QueryTimeout(ApiError):
     """The query ran past the time limit and was stopped."""
 

@@ -31,7 +31,7 @@ ERROR = {"$ref": "#/components/schemas/Error"}
 # Every error is the JSON envelope, or its message as plain text for clients that prefer text/plain
 # (service/errors.py). Routes that run a query can always fail with 502 (store unavailable) and 503
 # (time or memory limit), so those are listed with every such route.
-STORE_ERRORS = (502, 503)
+STORE_ERRORS = (500, 502, 503)
 
 
 def _error_responses(*codes: int) -> dict:
@@ -41,6 +41,8 @@ def _error_responses(*codes: int) -> dict:
         404: "not found",
         406: "no acceptable format",
         413: "request too large (KGQA_MAX_QUERY_BYTES)",
+        500: "the query engine failed on this query (it crashed; its worker was replaced): a defect of the "
+        "engine, not of the request",
         502: "store unavailable",
         503: "the query exceeded the time limit (KGQA_QUERY_TIMEOUT) or the memory limit (KGQA_WORKER_MEMORY_MB)",
     }
@@ -161,7 +163,16 @@ def build(registry: Any, server_url: str = "/") -> dict:
                                 "schema": {
                                     "type": "object",
                                     "required": ["status", "triples"],
-                                    "properties": {"status": {"const": "ok"}, "triples": {"type": "integer"}},
+                                    "properties": {
+                                        "status": {"const": "ok"},
+                                        "triples": {"type": "integer"},
+                                        "workerNetwork": {
+                                            "enum": ["isolated", "isolated-userns", "host"],
+                                            "description": "whether the query workers run without network: in "
+                                            "a network namespace of their own (isolated), in a user and "
+                                            "network namespace (isolated-userns), or not isolated (host)",
+                                        },
+                                    },
                                 }
                             }
                         },

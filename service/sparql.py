@@ -19,7 +19,7 @@ from service import formats
 from service.errors import BadQuery, Forbidden, NotAcceptable, NotFound, TooLarge
 from service.formats import Format
 from service.policy import CheckedQuery
-from service.queries import check, run_sparql
+from service.queries import check, request_deadline, run_sparql
 from service.store import Dataset, Result
 
 bp = Blueprint("sparql", __name__)
@@ -143,7 +143,8 @@ def sparql() -> Response:
     if text is None and request.method == "GET":
         return service_description()
     live = state().pinned()  # resolved once: the check and run_sparql read several of its attributes
-    checked: CheckedQuery = check(live, text)
+    deadline = request_deadline(live)  # one time limit for the check and the run together
+    checked: CheckedQuery = check(live, text, deadline=deadline)
     fmt = choose_format(checked.kind)  # before running: a 406 should cost nothing
     _, result = run_sparql(
         live,
@@ -152,6 +153,8 @@ def sparql() -> Response:
         named_graph_uris=named,
         results_format=fmt if fmt.kind == "results" else formats.SPARQL_JSON,
         graph_format=fmt if fmt.kind == "graph" else formats.N_TRIPLES,
+        deadline=deadline,
+        user=True,  # a client's query: it leaves the reserved workers to questions and canned queries
     )
     return reply(result, fmt)
 

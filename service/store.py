@@ -11,6 +11,7 @@ import dataclasses
 import logging
 import re
 import socket
+import time
 import urllib.error
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -19,7 +20,7 @@ from typing import Any, Literal, Protocol
 import pyoxigraph as ox
 
 from service import formats
-from service.errors import BadQuery, QueryTimeout, ResourceLimit, StoreError
+from service.errors import BadQuery, Forbidden, QueryTimeout, ResourceLimit, StoreError
 from service.formats import Encoded, Format
 from service.pool import QueryPool, StoreSpec
 
@@ -97,7 +98,13 @@ class Result:
 
 
 class Store(Protocol):
-    """What the service needs from a store (STYLE.md), plus the row cap and reply formats."""
+    """What the service needs from a store (STYLE.md), plus the row cap and reply formats.
+
+    `deadline` (a `time.monotonic()` value) ends the query earlier than `timeout_s` when part of the
+    request's one time limit is spent already (the policy check); `timeout_s` stays the limit the
+    error names. `user`: a client's own query (`/sparql`), which must leave reserved capacity to
+    the service's own queries.
+    """
 
     def query(
         self,
@@ -109,7 +116,13 @@ class Store(Protocol):
         results_format: Format = formats.SPARQL_JSON,
         graph_format: Format = formats.N_TRIPLES,
         max_rows: int | None = None,
+        deadline: float | None = None,
+        user: bool = False,
     ) -> Result: ...
+
+    # Optional, looked up with getattr by `service.queries.check`:
+    # `analyse(text, *, timeout_s, deadline=None) -> CheckedQuery`, the policy's parse away from the
+    # server process (`analyse_in_pool`). Both stores here have it.
 
     def triple_count(self) -> int: ...
 
@@ -129,6 +142,48 @@ def syntax_message(raw: str) -> str:
     return f"SPARQL syntax error: {raw.strip()}"
 
 
+_CUSTOM_FUNCTION = re.compile(r"The custom function (<[^>]*>) is not supported")
+
+
+def refused_message(message: str) -> str:
+    """The client's sentence for an evaluation error of Oxigraph's (e.g. an unknown function)."""
+    m = _CUSTOM_FUNCTION.search(message)
+    if m:
+        return (
+            f"the query calls the function {m.group(1)}, which this endpoint does not support "
+            f"(the engine said: {message.strip()}); use SPARQL 1.1's built-in functions"
+        )
+    return f"the engine could not evaluate this query: {message.strip()}"
+
+
+def analyse_in_pool(pool: QueryPool, text: str, *, timeout_s: float, deadline: float | None = None) -> Any:
+    """`service.policy.analyse_query` in a query worker of `pool` (the read-only policy's parse).
+
+    No user query is parsed by native code (pyoxigraph's parser, used as the policy's oracle) in the
+    server process: a parser crash (30,000 `!` overflow Oxigraph's stack) then kills a worker, which
+    is replaced, and the server lives. The parse gets the request's time limit, and no longer holds
+    the server's one parser lock (rdflib's parser is not thread-safe).
+
+    :raise BadQuery 400 / Forbidden 403: what the policy says; a worker that dies while parsing
+        (a parser crash) is a 400 too: the text is at fault, not the store.
+    :raise QueryTimeout 503: the parse took longer than the time limit.
+    """
+    from service.errors import EngineFailure
+    from service.policy import raise_rejection
+
+    try:
+        reply = pool.call(("check", text), timeout_s, deadline=deadline, user=True)
+    except (EngineFailure, StoreError):
+        raise BadQuery(
+            "the endpoint's safety check could not read this query (its parser failed); it was not run"
+        ) from None
+    if reply[0] == "ok":
+        return reply[1]
+    if reply[0] == "rejected":
+        raise_rejection(reply[1], reply[2])
+    raise StoreError(f"the query could not be checked ({reply[2]})")
+
+
 class OxigraphStore:
     """The embedded store: pyoxigraph in a pool of worker processes that can be killed on timeout.
 
@@ -137,12 +192,18 @@ class OxigraphStore:
     """
 
     def __init__(
-        self, spec: StoreSpec, *, workers: int = 2, max_result_bytes: int | None = None, memory_mb: int | None = None
+        self,
+        spec: StoreSpec,
+        *,
+        workers: int = 2,
+        max_result_bytes: int | None = None,
+        memory_mb: int | None = None,
+        reserved_workers: int = 0,
     ) -> None:
         self.spec = spec
         # Applies with the row cap: a query asked for without one (whole-graph downloads) has neither.
         self.max_result_bytes = max_result_bytes
-        self.pool = QueryPool(spec, size=workers, memory_mb=memory_mb)
+        self.pool = QueryPool(spec, size=workers, memory_mb=memory_mb, reserved=reserved_workers)
         self.pool.start()
         self._count = self.pool.triple_count
 
@@ -156,6 +217,8 @@ class OxigraphStore:
         results_format: Format = formats.SPARQL_JSON,
         graph_format: Format = formats.N_TRIPLES,
         max_rows: int | None = None,
+        deadline: float | None = None,
+        user: bool = False,
     ) -> Result:
         # Parameters go in as a leading VALUES block, as for a remote store, not as pyoxigraph
         # substitutions: Oxigraph plans a query before substituting, so with substitutions it
@@ -171,33 +234,30 @@ class OxigraphStore:
             max_rows,
             self.max_result_bytes if max_rows is not None else None,
         )
-        reply = self.pool.call(request, timeout_s)
+        reply = self.pool.call(request, timeout_s, deadline=deadline, user=user)
         if reply[0] == "ok":
             return Result.from_encoded(reply[1])
         _, kind, message = reply
         if kind == "syntax":
             raise BadQuery(syntax_message(message))
+        if kind == "refused":
+            raise BadQuery(refused_message(message))
+        if kind == "network":
+            # Only reached if a SERVICE got past the policy: the worker's namespace has no network.
+            raise Forbidden(
+                "the query tried to reach the network (SERVICE), which this endpoint never does; "
+                f"it was stopped ({message})"
+            )
         raise StoreError(f"the store could not run the query ({message})")
 
-    def analyse(self, text: str, *, timeout_s: float) -> Any:
-        """`service.policy.analyse_query` in a worker: a long query's parse gets the time limit and
-        no longer holds the server's one parser lock (rdflib's parser is not thread-safe).
+    def analyse(self, text: str, *, timeout_s: float, deadline: float | None = None) -> Any:
+        """`service.policy.analyse_query` in a query worker (`analyse_in_pool`)."""
+        return analyse_in_pool(self.pool, text, timeout_s=timeout_s, deadline=deadline)
 
-        :raise BadQuery 400 / Forbidden 403: what the policy says; a worker that dies while parsing
-            (a parser crash) is a 400 too: the text is at fault, not the store.
-        :raise QueryTimeout 503: the parse took longer than the time limit.
-        """
-        from service.policy import raise_rejection
-
-        try:
-            reply = self.pool.call(("check", text), timeout_s)
-        except StoreError:
-            raise BadQuery("the endpoint's safety check could not read this query; it was not run") from None
-        if reply[0] == "ok":
-            return reply[1]
-        if reply[0] == "rejected":
-            raise_rejection(reply[1], reply[2])
-        raise StoreError(f"the query could not be checked ({reply[2]})")
+    @property
+    def worker_network(self) -> str:
+        """How the query workers reach the network: isolated, isolated-userns, or host."""
+        return self.pool.network
 
     def triple_count(self) -> int:
         return self._count
@@ -325,20 +385,52 @@ class RemoteStore:
     capped, and written by the same native writers as the embedded store, so both stores' replies
     look the same. A capped query reads at most `READ_FACTOR` times the byte limit of the remote
     reply: a huge answer costs the server that much memory, not the whole answer.
+
+    The policy's parse of a user's query runs in `parse_workers` worker processes with no store
+    and no network (`QueryPool` on an empty `StoreSpec`), as for the embedded store: pyoxigraph's
+    parser, the policy's oracle, must never see a user's text in the server process, where a
+    crash (stack overflow on deep unary nesting) would take the whole server down.
     """
 
     def __init__(
-        self, endpoint: str, *, agent: str = "kgqa (+https://w3id.org/kgqa)", max_result_bytes: int | None = None
+        self,
+        endpoint: str,
+        *,
+        agent: str = "kgqa (+https://w3id.org/kgqa)",
+        max_result_bytes: int | None = None,
+        parse_workers: int = 2,
+        memory_mb: int | None = None,
     ) -> None:
         self.endpoint = endpoint
         self.agent = agent
         self.max_result_bytes = max_result_bytes
         self._count: int | None = None
+        self.pool = QueryPool(StoreSpec(), size=parse_workers, memory_mb=memory_mb)
+        self.pool.start()
+
+    def analyse(self, text: str, *, timeout_s: float, deadline: float | None = None) -> Any:
+        """`service.policy.analyse_query` in a parse worker (`analyse_in_pool`)."""
+        return analyse_in_pool(self.pool, text, timeout_s=timeout_s, deadline=deadline)
+
+    @property
+    def worker_network(self) -> str:
+        """How the parse workers reach the network (the remote store itself is reached from here)."""
+        return self.pool.network
 
     def _fetch(
-        self, sparql: str, dataset: Dataset | None, timeout_s: float, read_limit: int | None = None
+        self,
+        sparql: str,
+        dataset: Dataset | None,
+        timeout_s: float,
+        read_limit: int | None = None,
+        *,
+        limit_s: float | None = None,
     ) -> tuple[bytes, str, bool]:
-        """The reply's bytes (at most `read_limit`), its Content-Type, and whether there was more."""
+        """The reply's bytes (at most `read_limit`), its Content-Type, and whether there was more.
+
+        `timeout_s`: how long to wait; `limit_s`: the time limit an error names (default the same).
+        """
+        named = timeout_s if limit_s is None else limit_s
         from SPARQLWrapper import POST, URLENCODED, SPARQLWrapper
         from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
 
@@ -365,10 +457,10 @@ class RemoteStore:
             response.close()  # the rest is never read
             return data[:read_limit], content_type, True
         except TimeoutError as exc:
-            raise QueryTimeout(f"query exceeded the {timeout_s:g} s time limit") from exc
+            raise QueryTimeout(f"query exceeded the {named:g} s time limit") from exc
         except urllib.error.URLError as exc:
             if isinstance(exc.reason, TimeoutError | socket.timeout):
-                raise QueryTimeout(f"query exceeded the {timeout_s:g} s time limit") from exc
+                raise QueryTimeout(f"query exceeded the {named:g} s time limit") from exc
             log.warning("remote endpoint %s failed: %s", self.endpoint, exc)
             raise StoreError("the remote SPARQL endpoint could not be reached") from exc
         except SPARQLWrapperException as exc:
@@ -387,11 +479,21 @@ class RemoteStore:
         results_format: Format = formats.SPARQL_JSON,
         graph_format: Format = formats.N_TRIPLES,
         max_rows: int | None = None,
+        deadline: float | None = None,
+        user: bool = False,
     ) -> Result:
+        if deadline is not None:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise QueryTimeout(f"query exceeded the {timeout_s:g} s time limit")
+            # SPARQLWrapper's timeout is the socket's; the error still names the request's limit.
+            data_timeout = min(timeout_s, left)
+        else:
+            data_timeout = timeout_s
         text = inject_values(sparql, bindings or {})
         max_bytes = self.max_result_bytes if max_rows is not None else None
         read_limit = None if max_bytes is None else READ_FACTOR * max_bytes
-        data, content_type, cut = self._fetch(text, dataset, timeout_s, read_limit)
+        data, content_type, cut = self._fetch(text, dataset, data_timeout, read_limit, limit_s=timeout_s)
         media = content_type.split(";")[0].strip().lower()
         if cut:
             if media not in _LINE_TYPES:
@@ -426,4 +528,4 @@ class RemoteStore:
         return sorted(row["g"].value for row in res.rows() if isinstance(row.get("g"), ox.NamedNode))
 
     def close(self) -> None:
-        pass
+        self.pool.close()

@@ -1,12 +1,15 @@
 """A bounded load test with faults, on loopback, against a real `kgqa serve` (issue 7).
 
-Usage: `python -m tests.load [--seconds 25] [--clients 4] [--attackers 1] [--timeout 2]` runs two
+Usage: `python -m tests.load [--seconds 25] [--clients 4] [--attackers 1] [--timeout 2]` runs three
 phases of `--seconds` each on a fresh server: normal traffic only, then the same traffic with
 `--attackers` extra clients sending nothing but pathological queries (cartesian products, an
-unbounded property path, a DISTINCT over a product that eats memory). It prints throughput and
-p50/p99 latency of the normal requests in each phase, what happened to the pathological ones, and
-the memory (RSS) of the server with its query workers; it exits 1 if an invariant failed:
-- every normal request succeeded (200);
+unbounded property path, a DISTINCT over a product that eats memory), then one client asking
+questions (`/api/ask`) while as many clients as there are query workers send only slow `/sparql`
+queries ("slow-query pressure": they would hold every shared worker; the reserved worker,
+KGQA_RESERVED_WORKERS, keeps answering questions). It prints throughput and p50/p99 latency of the
+normal requests in each phase, what happened to the pathological ones, and the memory (RSS) of the
+server with its query workers; it exits 1 if an invariant failed:
+- every normal request succeeded (200), questions under slow-query pressure included;
 - every pathological request was cut off (503) by the time or memory limit;
 - the server's memory stayed bounded: peak RSS of the server and all its workers below
   `server + workers x KGQA_WORKER_MEMORY_MB`, and back near the start after the load;
@@ -72,12 +75,15 @@ NORMAL: list[tuple[str, str]] = [
     ("entity", "/entity/MiniMax?format=jsonld"),
 ]
 
+ASKS = [(kind, path) for kind, path in NORMAL if kind == "ask"]
+
 ANY = "(<urn:x:none>|!<urn:x:none>)"
 PATHOLOGICAL: list[tuple[str, str]] = [
     ("cartesian", "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"),
     ("property-path", f"SELECT (COUNT(*) AS ?n) WHERE {{ ?a {ANY}* ?b . ?c {ANY}* ?d }}"),
     ("memory-hog", "SELECT DISTINCT ?a ?d ?g WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i } ORDER BY ?a"),
 ]
+SLOW = PATHOLOGICAL[:1]  # a cartesian product: holds its worker until the time limit
 
 
 @dataclass
@@ -260,11 +266,14 @@ def run_phase(
     attackers: int,
     max_requests: int = 200_000,
     seed: int = 0,
+    normal: list[tuple[str, str]] = NORMAL,
+    attacks: list[tuple[str, str]] = PATHOLOGICAL,
 ) -> Phase:
-    """One timed phase: `clients` normal clients plus `attackers` sending only pathological queries."""
+    """One timed phase: `clients` normal clients (requests drawn from `normal`) plus `attackers`
+    sending only the queries of `attacks`, in turn."""
     phase = Phase(name)
     budget = iter(range(max_requests))  # shared by all clients: the phase never sends more than this
-    pathological = [(n, "/sparql?query=" + q(text)) for n, text in PATHOLOGICAL]
+    pathological = [(n, "/sparql?query=" + q(text)) for n, text in attacks]
     stop_sampling = threading.Event()
 
     def sample_memory() -> None:
@@ -277,7 +286,7 @@ def run_phase(
     started = time.monotonic()
     until = started + seconds
     threads = [
-        threading.Thread(target=_client, args=(server.base, "normal", NORMAL, until, budget, phase.normal, seed + i))
+        threading.Thread(target=_client, args=(server.base, "normal", normal, until, budget, phase.normal, seed + i))
         for i in range(clients)
     ] + [
         threading.Thread(
@@ -354,6 +363,17 @@ def run_load_test(
         phases = [
             run_phase(server, "normal only", seconds=seconds, clients=clients, attackers=0),
             run_phase(server, f"with {attackers} attacker(s)", seconds=seconds, clients=clients, attackers=attackers),
+            # As many slow /sparql clients as shared workers: without reserved capacity every
+            # question would wait for a worker (9.5 s instead of 3 ms, or a 503; issue 11).
+            run_phase(
+                server,
+                f"ask, {workers} slow /sparql",
+                seconds=seconds,
+                clients=1,
+                attackers=workers,
+                normal=ASKS,
+                attacks=SLOW,
+            ),
         ]
         problems = check(server, phases, start_rss, start_procs)
         end_rss, _ = tree_rss_mb(server.proc.pid)
@@ -368,7 +388,7 @@ def report(phases: list[Phase], memory: dict, problems: list[str], server: Serve
         f"{server.memory_mb} MB per worker",
         file=out,
     )
-    head = f"{'phase':<22}{'normal':>8}{'failed':>8}{'req/s':>8}{'p50 ms':>9}{'p99 ms':>9}  pathological (status: n)"
+    head = f"{'phase':<24}{'normal':>8}{'failed':>8}{'req/s':>8}{'p50 ms':>9}{'p99 ms':>9}  pathological (status: n)"
     print(head, file=out)
     for phase in phases:
         s = phase.summary()
@@ -376,8 +396,16 @@ def report(phases: list[Phase], memory: dict, problems: list[str], server: Serve
         if s["pathological_p50_s"] is not None:
             patho += f"; median {s['pathological_p50_s']} s"
         print(
-            f"{s['phase']:<22}{s['normal_requests']:>8}{s['normal_failed']:>8}{s['throughput_rps']:>8}"
+            f"{s['phase']:<24}{s['normal_requests']:>8}{s['normal_failed']:>8}{s['throughput_rps']:>8}"
             f"{s['p50_ms']!s:>9}{s['p99_ms']!s:>9}  {patho}",
+            file=out,
+        )
+    pressure = next((p for p in phases if p.name.startswith("ask, ")), None)
+    if pressure is not None:
+        s = pressure.summary()
+        print(
+            f"questions under slow-query pressure ({pressure.name}): {s['normal_requests'] - s['normal_failed']} "
+            f"of {s['normal_requests']} answered, latency p50 {s['p50_ms']} ms, p99 {s['p99_ms']} ms",
             file=out,
         )
     peaks = ", ".join(f"{p.name}: {max(p.rss_mb):.0f} MB" for p in phases if p.rss_mb)
@@ -391,7 +419,7 @@ def report(phases: list[Phase], memory: dict, problems: list[str], server: Serve
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tests.load", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--seconds", type=float, default=25.0, help="length of each of the two phases")
+    parser.add_argument("--seconds", type=float, default=25.0, help="length of each of the three phases")
     parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--attackers", type=int, default=1)
     parser.add_argument("--timeout", type=float, default=2.0, help="the server's query time limit")

@@ -204,8 +204,13 @@ def test_a_remote_reply_is_read_only_up_to_a_bound():
     thread.start()
     try:
         limit = 10_000
-        store = RemoteStore(f"http://127.0.0.1:{server.server_address[1]}/sparql", max_result_bytes=limit)
-        result = store.query("SELECT ?s WHERE { ?s ?p ?o }", timeout_s=30, max_rows=10_000_000)
+        store = RemoteStore(
+            f"http://127.0.0.1:{server.server_address[1]}/sparql", max_result_bytes=limit, parse_workers=1
+        )
+        try:
+            result = store.query("SELECT ?s WHERE { ?s ?p ?o }", timeout_s=30, max_rows=10_000_000)
+        finally:
+            store.close()
         assert result.truncated and len(result.data) <= limit
         rows = result.rows()
         assert 0 < len(rows) <= READ_FACTOR * limit // 93 and all(r["s"].value == "x" * 90 for r in rows)
