@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, current_app, jsonify
 
 from service import formats
 
@@ -507,5 +507,7 @@ def add_other_routes(doc: dict, app: Any) -> dict:
 
 @bp.route("/openapi.json")
 def openapi() -> Any:
-    doc = build(current_app.extensions["kgqa"].registry, request.host_url)
+    # A configured public URL, else a relative server URL: never the request's Host header.
+    base = current_app.config.get("KGQA_PUBLIC_URL")
+    doc = build(current_app.extensions["kgqa"].registry, (str(base).rstrip("/") + "/") if base else "/")
     return jsonify(add_other_routes(doc, current_app))
