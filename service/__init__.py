@@ -48,7 +48,7 @@ def create_app(config: Mapping[str, Any] | None = None, *, state: Any = None) ->
 
     from service import api, entities, errors, openapi, sparql
     from service.config import load_config, open_state
-    from service.guards import StrictJSONProvider
+    from service.guards import CONTENT_SECURITY_POLICY, RequestGuard, StrictJSONProvider
     from service.reload import LiveState
 
     app = Flask(__name__)
@@ -74,6 +74,9 @@ def create_app(config: Mapping[str, Any] | None = None, *, state: Any = None) ->
     live.init_app(app)
 
     errors.init_app(app)
+    # Outside Flask: bad Host headers and non-UTF-8 URLs get a 400 before routing reads them, and
+    # every reply gets nosniff (HTML also the Content-Security-Policy) whichever code made it.
+    app.wsgi_app = RequestGuard(app.wsgi_app, CONTENT_SECURITY_POLICY)  # type: ignore[method-assign]
     app.register_blueprint(sparql.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(entities.bp)

@@ -32,7 +32,19 @@ def _store_overrides(args: argparse.Namespace) -> dict[str, Any]:
         overrides["KGQA_QUERY_TIMEOUT"] = args.timeout
     if getattr(args, "workers", None) is not None:
         overrides["KGQA_WORKERS"] = args.workers
+    for option, key in _SERVE_SETTINGS.items():
+        if getattr(args, option, None) is not None:
+            overrides[key] = getattr(args, option)
     return overrides
+
+
+# `kgqa serve` options that set a configuration key (service/config.py, service/httpserver.py).
+_SERVE_SETTINGS = {
+    "public_url": "KGQA_PUBLIC_URL",
+    "connection_limit": "KGQA_CONNECTION_LIMIT",
+    "idle_timeout": "KGQA_IDLE_TIMEOUT",
+    "header_timeout": "KGQA_HEADER_TIMEOUT",
+}
 
 
 # --- build -------------------------------------------------------------------------------------
@@ -58,10 +70,9 @@ def cmd_serve(args: argparse.Namespace, *, sock: Any = None, ready: Any = None) 
         from service.prefork import serve_forked
 
         return serve_forked(args.host, args.port, args.processes, lambda s, r: cmd_serve(args, sock=s, ready=r))
-    import waitress
-
     from service import create_app
     from service.config import load_config, open_state
+    from service.httpserver import make_server
 
     config = load_config(_store_overrides(args))
     state = open_state(config=config)
@@ -83,12 +94,14 @@ def cmd_serve(args: argparse.Namespace, *, sock: Any = None, ready: Any = None) 
             signal.signal(signal.SIGHUP, lambda signum, frame: live.reload_in_background())
         # Waitress buffers a whole request body before the app sees it (up to 1 GB by default,
         # spooled to a temporary file). Cap that at 1 MiB (or 4x the app's own limit): bodies the
-        # app refuses but waitress still reads get the JSON 413 from Flask; larger ones get
-        # waitress's plain 413 without being read.
-        where: dict[str, Any] = {"sockets": [sock]} if sock is not None else {"host": args.host, "port": args.port}
-        server = waitress.create_server(
+        # app refuses but waitress still reads get Flask's 413; larger ones get waitress's 413, also
+        # JSON (service/httpserver.py), without being read.
+        server = make_server(
             app,
-            **where,
+            config,
+            sock=sock,
+            host=args.host,
+            port=args.port,
             threads=args.threads,
             ident="kgqa",
             max_request_body_size=max(4 * int(app.config["MAX_CONTENT_LENGTH"]), 1 << 20),
@@ -390,6 +403,23 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help="server processes sharing the port, each with its own query workers (default 1; "
         "more uses more cores for the Python side of each request, and more memory)",
+    )
+    serve.add_argument(
+        "--public-url",
+        metavar="URL",
+        help="the URL clients reach the service at, e.g. behind a proxy (KGQA_PUBLIC_URL; default: the bound address)",
+    )
+    serve.add_argument(
+        "--connection-limit", type=int, metavar="N", help="open connections at most (KGQA_CONNECTION_LIMIT; 1000)"
+    )
+    serve.add_argument(
+        "--idle-timeout", type=float, metavar="S", help="close idle connections after S seconds (KGQA_IDLE_TIMEOUT; 15)"
+    )
+    serve.add_argument(
+        "--header-timeout",
+        type=float,
+        metavar="S",
+        help="close a connection whose request headers take longer than S seconds (KGQA_HEADER_TIMEOUT; 10)",
     )
     _add_store_options(serve)
 

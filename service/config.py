@@ -51,10 +51,20 @@ DEFAULTS: dict[str, Any] = {
     # with a 503 like a timeout. 0 turns the limit off. Raise it for graphs of millions of triples.
     "KGQA_WORKER_MEMORY_MB": 4096,
     "KGQA_CORS": True,
+    # The URL clients reach the service at (e.g. "https://kg.example.org" behind a reverse proxy);
+    # used where the service names itself (the service description's sd:endpoint). Unset: the
+    # address the server is bound to. The request's Host header is never used (issue 11).
+    "KGQA_PUBLIC_URL": None,
+    # `kgqa serve` (service/httpserver.py): open connections at most; seconds an idle keep-alive
+    # connection stays open; seconds a request's headers may take to arrive.
+    "KGQA_CONNECTION_LIMIT": 1000,
+    "KGQA_IDLE_TIMEOUT": 15.0,
+    "KGQA_HEADER_TIMEOUT": 10.0,
 }
 
-_FLOAT_KEYS = {"KGQA_QUERY_TIMEOUT"}
+_FLOAT_KEYS = {"KGQA_QUERY_TIMEOUT", "KGQA_IDLE_TIMEOUT", "KGQA_HEADER_TIMEOUT"}
 _INT_KEYS = {
+    "KGQA_CONNECTION_LIMIT",
     "KGQA_MAX_ROWS",
     "KGQA_MAX_RESULT_BYTES",
     "KGQA_MAX_QUERY_BYTES",

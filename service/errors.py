@@ -37,6 +37,15 @@ class BadQuery(ApiError):
     status = 400
 
 
+class DatasetRefused(BadQuery):
+    """A dataset (FROM / FROM NAMED, default-graph-uri / named-graph-uri) this service will not serve.
+
+    400, not 403: SPARQL 1.1 Protocol §2.1.4 lets a service refuse a request's RDF dataset and says
+    to answer such a refusal with 400 Bad Request; 403 stays for what policy forbids outright
+    (update, SERVICE, LOAD).
+    """
+
+
 class Forbidden(ApiError):
     """The request asks for something this read-only, closed endpoint never does (update, SERVICE)."""
 
@@ -55,6 +64,12 @@ class NotAcceptable(ApiError):
 
 class TooLarge(ApiError):
     status = 413
+
+
+class UnsupportedMediaType(ApiError):
+    """A request body in a media type or charset this service cannot read."""
+
+    status = 415
 
 
 class StoreError(ApiError):

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, current_app, jsonify
 
 from service import formats
 
@@ -36,11 +36,17 @@ STORE_ERRORS = (500, 502, 503)
 
 def _error_responses(*codes: int) -> dict:
     text = {
-        400: "bad request (the message says what is wrong)",
-        403: "refused: this is a read-only endpoint that answers only from its own data",
+        400: (
+            "bad request (the message says what is wrong): a malformed query, parameter, Host header or "
+            "URL that is not UTF-8, or a dataset (FROM, FROM NAMED, default-graph-uri, named-graph-uri) "
+            "naming a graph that is not in this store (SPARQL 1.1 Protocol §2.1.4; the envelope's "
+            "`graph` names it)"
+        ),
+        403: "refused: SPARQL Update, LOAD and SERVICE are not allowed (read-only, answers only from its own data)",
         404: "not found",
         406: "no acceptable format",
         413: "request too large (KGQA_MAX_QUERY_BYTES)",
+        415: "a request body in a charset this service cannot decode (send UTF-8)",
         500: "the query engine failed on this query (it crashed; its worker was replaced): a defect of the "
         "engine, not of the request",
         502: "store unavailable",
@@ -215,7 +221,7 @@ def build(registry: Any, server_url: str = "/") -> dict:
                 },
                 "responses": {
                     "200": {"description": "results", "headers": TRUNCATION_HEADERS, "content": _results_content()},
-                    **_error_responses(400, 403, 406, 413, *STORE_ERRORS),
+                    **_error_responses(400, 403, 406, 413, 415, *STORE_ERRORS),
                 },
             },
         },
@@ -518,5 +524,7 @@ def add_other_routes(doc: dict, app: Any) -> dict:
 
 @bp.route("/openapi.json")
 def openapi() -> Any:
-    doc = build(current_app.extensions["kgqa"].registry, request.host_url)
+    # A configured public URL, else a relative server URL: never the request's Host header.
+    base = current_app.config.get("KGQA_PUBLIC_URL")
+    doc = build(current_app.extensions["kgqa"].registry, (str(base).rstrip("/") + "/") if base else "/")
     return jsonify(add_other_routes(doc, current_app))

@@ -7,7 +7,7 @@ Refused, never executed:
   pyoxigraph 0.5 turns that off, so besides this check the embedded store's query workers run
   without a network (`service/pool.py`).
 - FROM / FROM NAMED / `default-graph-uri` / `named-graph-uri` naming a graph that is not in the
-  store. Oxigraph only selects stored graphs, but a clear refusal beats a silently empty answer,
+  store: 400, as the Protocol answers a dataset the service will not serve. Oxigraph only selects stored graphs, but a clear refusal beats a silently empty answer,
   and a store that dereferences them (rdflib does) could never be reached anyway.
 
 How a decision is taken: the text is read once into tokens (`service.canonical`), every check
@@ -31,7 +31,7 @@ from dataclasses import dataclass
 import pyoxigraph as ox
 
 from service import canonical
-from service.errors import BadQuery, Forbidden, TooLarge
+from service.errors import BadQuery, DatasetRefused, Forbidden, TooLarge
 from service.store import Dataset, syntax_message
 
 # Relative IRIs in a query resolve against this when it has no BASE of its own: the namespace of
@@ -222,7 +222,8 @@ def check_dataset(
 
     Returns None for "no dataset given" (the default graph is the union of all graphs).
 
-    :raise Forbidden 403: a graph that is not in the store.
+    :raise DatasetRefused 400: a graph that is not in the store (SPARQL 1.1 Protocol §2.1.4: a
+        service may refuse a dataset it will not serve with 400).
     """
     if default_graph_uris or named_graph_uris:
         default, named, origin = tuple(default_graph_uris), tuple(named_graph_uris), "parameter"
@@ -233,7 +234,7 @@ def check_dataset(
     for iri in default + named:
         if iri not in known_graphs:
             where = "FROM/FROM NAMED" if origin == "FROM" else "default-graph-uri/named-graph-uri"
-            raise Forbidden(
+            raise DatasetRefused(
                 f"{where} <{iri}> is not a graph in this store; this endpoint never fetches "
                 "documents. Graphs available: " + ", ".join(sorted(known_graphs)),
                 graph=iri,

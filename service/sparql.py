@@ -7,16 +7,26 @@ Updates have no route at all; an `update=` parameter or an update body is refuse
 
 from __future__ import annotations
 
+import codecs
 import functools
 from typing import Any
+from urllib.parse import unquote_to_bytes
 
 import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, redirect, render_template_string, request, url_for
-from werkzeug.datastructures import MIMEAccept
+from flask import g as flask_g
+from werkzeug.datastructures import MIMEAccept, MultiDict
 from werkzeug.http import parse_accept_header
 
 from service import formats
-from service.errors import BadQuery, Forbidden, NotAcceptable, NotFound, TooLarge
+from service.errors import (
+    BadQuery,
+    Forbidden,
+    NotAcceptable,
+    NotFound,
+    TooLarge,
+    UnsupportedMediaType,
+)
 from service.formats import Format
 from service.policy import CheckedQuery
 from service.queries import check, request_deadline, run_sparql
@@ -47,11 +57,84 @@ def state() -> Any:
     return current_app.extensions["kgqa"]
 
 
+def public_base() -> str:
+    """The service's own base URL, without a trailing slash: `KGQA_PUBLIC_URL` when set, else the
+    address the server is bound to (waitress's SERVER_NAME/SERVER_PORT, set by `kgqa serve`).
+
+    Never the request's Host header: a client could make the service name any host it likes
+    (in the service description, in links), and a cache would keep that for everyone.
+    """
+    configured = current_app.config.get("KGQA_PUBLIC_URL")
+    if configured:
+        return str(configured).rstrip("/")
+    env = request.environ
+    scheme = env.get("wsgi.url_scheme", "http")
+    name = str(env.get("SERVER_NAME", "localhost"))
+    if ":" in name and not name.startswith("["):
+        name = f"[{name}]"
+    port = str(env.get("SERVER_PORT", ""))
+    default_port = {"http": "80", "https": "443"}.get(scheme)
+    return f"{scheme}://{name}" + ("" if not port or port == default_port else f":{port}") + request.script_root
+
+
+def body_charset() -> str:
+    """The codec named by the body's `charset=` (UTF-8 when absent).
+
+    :raise UnsupportedMediaType 415: a charset Python has no codec for.
+    """
+    declared = request.mimetype_params.get("charset", "utf-8")
+    try:
+        return codecs.lookup(declared).name
+    except LookupError:
+        raise UnsupportedMediaType(f"unknown charset {declared!r} in Content-Type; send UTF-8") from None
+
+
+def decode_strict(data: bytes, charset: str, what: str) -> str:
+    """`data` decoded with `charset`; :raise BadQuery 400: if it is not text in that charset.
+
+    Werkzeug would put U+FFFD in place of bad bytes, and the query would run on text that nobody
+    sent (issue 11: `"caf%E9"` ran as `"caf\ufffd"`).
+    """
+    try:
+        return data.decode(charset)
+    except UnicodeDecodeError as exc:
+        raise BadQuery(
+            f"the {what} is not valid {charset} (byte 0x{data[exc.start]:02x} at position {exc.start}); "
+            "send text as UTF-8 or declare its charset"
+        ) from None
+
+
+def form() -> MultiDict:
+    """The POSTed form's fields; an urlencoded body is decoded strictly in its declared charset.
+
+    Multipart bodies are Werkzeug's (UTF-8, its replacement rules). Cached per request; the body is
+    read here before anything touches `request.form`, which would consume it.
+    """
+    if "kgqa_form" not in flask_g:
+        if request.method != "POST" or request.mimetype not in FORM_TYPES:
+            flask_g.kgqa_form = MultiDict()
+        elif request.mimetype == "application/x-www-form-urlencoded":
+            charset = body_charset()
+            fields: MultiDict = MultiDict()
+            for part in request.get_data(cache=True).split(b"&"):
+                if not part:
+                    continue
+                key, _, value = part.partition(b"=")
+                fields.add(
+                    decode_strict(unquote_to_bytes(key.replace(b"+", b" ")), charset, "form body"),
+                    decode_strict(unquote_to_bytes(value.replace(b"+", b" ")), charset, "form body"),
+                )
+            flask_g.kgqa_form = fields
+        else:
+            flask_g.kgqa_form = request.form
+    return flask_g.kgqa_form
+
+
 def format_params() -> list[str]:
     """Every value of the format parameters SPARQLWrapper and others add (it may repeat them)."""
     values: list[str] = []
     for name in FORMAT_PARAMS:
-        values += request.args.getlist(name) + (request.form.getlist(name) if request.method == "POST" else [])
+        values += request.args.getlist(name) + form().getlist(name)
     return values
 
 
@@ -108,24 +191,22 @@ def read_query() -> tuple[str | None, list[str], list[str]]:
     :raise TooLarge 413: a body over the query size limit.
     """
     limit = int(current_app.config["KGQA_MAX_QUERY_BYTES"])
-    if "update" in request.args or (
-        request.method == "POST" and request.mimetype in FORM_TYPES and "update" in request.form
-    ):
+    if "update" in request.args or "update" in form():
         raise Forbidden("SPARQL Update is not allowed: this endpoint is read-only", param="update")
     default = request.args.getlist("default-graph-uri")
     named = request.args.getlist("named-graph-uri")
-    if request.method == "GET":
+    if request.method in ("GET", "HEAD"):  # HEAD answers like GET, without the body (Flask drops it)
         queries = request.args.getlist("query")
     elif request.mimetype == UPDATE_TYPE:
         raise Forbidden("SPARQL Update is not allowed: this endpoint is read-only")
     elif request.mimetype == QUERY_TYPE:
         if request.content_length is not None and request.content_length > limit:
             raise TooLarge(f"query is longer than the {limit} byte limit")
-        queries = [request.get_data(as_text=True)]
+        queries = [decode_strict(request.get_data(), body_charset(), "application/sparql-query body")]
     elif request.mimetype in FORM_TYPES or not request.mimetype:
-        queries = request.form.getlist("query") + request.args.getlist("query")
-        default += request.form.getlist("default-graph-uri")
-        named += request.form.getlist("named-graph-uri")
+        queries = form().getlist("query") + request.args.getlist("query")
+        default += form().getlist("default-graph-uri")
+        named += form().getlist("named-graph-uri")
     else:
         raise BadQuery(
             f"unsupported request body type {request.mimetype!r}: POST the query as "
@@ -140,7 +221,7 @@ def read_query() -> tuple[str | None, list[str], list[str]]:
 def sparql() -> Response:
     """SPARQL 1.1 Protocol query operation (GET, form POST, direct POST)."""
     text, default, named = read_query()
-    if text is None and request.method == "GET":
+    if text is None and request.method in ("GET", "HEAD"):
         return service_description()
     live = state().pinned()  # resolved once: the check and run_sparql read several of its attributes
     deadline = request_deadline(live)  # one time limit for the check and the run together
@@ -177,7 +258,7 @@ def service_description() -> Response:
     candidates = [f.media_type for f in formats.GRAPH_FORMATS] + [formats.HTML]
     best = request.accept_mimetypes.best_match(candidates) if request.accept_mimetypes else None
     wants_html = best == formats.HTML and not format_params()
-    endpoint = request.base_url
+    endpoint = public_base() + url_for("sparql.sparql")  # never from the Host header
     if wants_html:
         if "web.editor" in current_app.view_functions:  # the web page's YASGUI editor (issue 5)
             return redirect(url_for("web.editor"), code=303)

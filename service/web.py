@@ -16,6 +16,8 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, render_template
 
+from service.guards import CONTENT_SECURITY_POLICY
+
 bp = Blueprint(
     "web",
     __name__,
@@ -28,24 +30,6 @@ bp = Blueprint(
 
 ONTOLOGY_NS = "https://w3id.org/kgqa/ontology#"
 RESOURCE_NS = "https://w3id.org/kgqa/resource/"
-
-# The pages' own policy: scripts and everything else only from this origin. Styles
-# allow 'unsafe-inline' because CodeMirror (inside YASGUI) and cytoscape set style
-# attributes at run time; no page template contains inline style or script.
-CONTENT_SECURITY_POLICY = "; ".join(
-    [
-        "default-src 'self'",
-        "script-src 'self'",
-        "style-src 'self' 'unsafe-inline'",
-        "img-src 'self' data:",
-        "font-src 'self' data:",
-        "connect-src 'self'",
-        "object-src 'none'",
-        "base-uri 'self'",
-        "form-action 'self'",
-        "frame-ancestors 'self'",
-    ]
-)
 
 # (href, label, format note) for the download menus; served by the graph/ontology routes.
 DOWNLOADS: tuple[tuple[str, str, str], ...] = (

@@ -14,7 +14,7 @@ CASES = [
     ("post", "/sparql", {"data": {}}, 400),
     ("get", "/sparql?update=DROP%20ALL", {}, 403),
     ("get", "/sparql?query=SELECT%20*%20%7BSERVICE%20%3Chttp%3A%2F%2Fx%2F%3E%20%7B%3Fs%20%3Fp%20%3Fo%7D%7D", {}, 403),
-    ("get", "/sparql?query=SELECT%20*%20FROM%20%3Chttp%3A%2F%2Fx%2F%3E%20%7B%3Fs%20%3Fp%20%3Fo%7D", {}, 403),
+    ("get", "/sparql?query=SELECT%20*%20FROM%20%3Chttp%3A%2F%2Fx%2F%3E%20%7B%3Fs%20%3Fp%20%3Fo%7D", {}, 400),
     ("get", "/nowhere", {}, 404),
     ("get", "/api/queries/nope", {}, 404),
     ("get", "/entity/Nobody", {}, 404),
