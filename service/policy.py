@@ -7,8 +7,9 @@ Refused, never executed:
   pyoxigraph 0.5 turns that off, so besides this check the embedded store's query workers run
   without a network (`service/pool.py`).
 - FROM / FROM NAMED / `default-graph-uri` / `named-graph-uri` naming a graph that is not in the
-  store: 400, as the Protocol answers a dataset the service will not serve. Oxigraph only selects stored graphs, but a clear refusal beats a silently empty answer,
-  and a store that dereferences them (rdflib does) could never be reached anyway.
+  store: 400, as the Protocol answers a dataset the service will not serve. Oxigraph only
+  selects stored graphs, but a clear refusal beats a silently empty answer, and a store that
+  dereferences them (rdflib does) could never be reached anyway.
 
 How a decision is taken: the text is read once into tokens (`service.canonical`), every check
 below looks at those tokens, and the engine is handed the canonical text written back from them
