@@ -160,6 +160,8 @@ def write_term(term: object) -> str:
     if isinstance(term, ox.Literal):
         if term.language:
             return f"{write_string(term.value)}@{term.language}"
+        if term.datatype.value == "http://www.w3.org/2001/XMLSchema#string":
+            return write_string(term.value)
         return f"{write_string(term.value)}^^{write_term(term.datatype)}"
     raise TypeError(f"cannot write {type(term).__name__} as a SPARQL term")
 

@@ -19,7 +19,7 @@ from typing import Any, Literal, Protocol
 
 import pyoxigraph as ox
 
-from service import formats
+from service import canonical, formats
 from service.errors import BadQuery, Forbidden, QueryTimeout, ResourceLimit, StoreError
 from service.formats import Encoded, Format
 from service.pool import QueryPool, StoreSpec
@@ -339,17 +339,20 @@ def _group_start(sparql: str) -> int:
 
 
 def values_block(bindings: Mapping[str, Term]) -> str:
-    """A VALUES block whose terms are written by pyoxigraph (N-Triples syntax is valid SPARQL).
+    """A VALUES block whose terms are written in canonical form (`service.canonical.write_term`).
 
-    Terms are objects, never user text: a literal full of quotes, braces and `#` is escaped by
-    pyoxigraph's writer and stays one literal.
+    Terms are objects, never user text: a literal full of quotes, braces and `#` is escaped and
+    stays one literal, and the block keeps the canonical text's guarantees (no comment, no bare
+    CR, no `\\u` escape), so a remote engine reads it as the embedded one does.
+
+    :raise BadQuery 400: a value `write_term` cannot write safely.
     """
     names = list(bindings)
     for name in names:
         if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
             raise ValueError(f"not a SPARQL variable name: {name!r}")
     variables = " ".join(f"?{n}" for n in names)
-    row = " ".join(str(bindings[n]) for n in names)
+    row = " ".join(canonical.write_term(bindings[n]) for n in names)
     return f" VALUES ({variables}) {{ ({row}) }} "
 
 
