@@ -200,7 +200,7 @@ def remote_state(oxigraph_endpoint):
     state.close()
 
 
-# --- W3C SPARQL 1.1 test suites (tests/test_w3c.py): count outcomes, print them at the end ---------
+# --- W3C SPARQL test suites (tests/test_w3c.py): count outcomes, print them at the end ---------
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
@@ -225,6 +225,6 @@ def pytest_terminal_summary(terminalreporter) -> None:
 
     lines = w3c_suite.TALLY.lines()
     if lines:
-        terminalreporter.section("W3C SPARQL 1.1 test suites")
+        terminalreporter.section("W3C SPARQL test suites (tests/w3c)")
         for line in lines:
             terminalreporter.write_line(line)

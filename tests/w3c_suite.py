@@ -18,8 +18,10 @@ from rdflib.collection import Collection
 from rdflib.namespace import RDF, RDFS
 
 W3C = Path(__file__).resolve().parent / "w3c"
-# The base IRI the W3C publishes the SPARQL 1.1 suites under (scripts/vendor-w3c-tests.py).
+# The base IRIs the W3C publishes the suites under (scripts/vendor-w3c-tests.py), by tree.
 BASE = "http://www.w3.org/2009/sparql/docs/tests/data-sparql11/"
+BASE10 = "http://www.w3.org/2001/sw/DataAccess/tests/data-r2/"
+BASES = {"sparql11": BASE, "sparql10": BASE10}
 MF = rdflib.Namespace("http://www.w3.org/2001/sw/DataAccess/tests/test-manifest#")
 QT = rdflib.Namespace("http://www.w3.org/2001/sw/DataAccess/tests/test-query#")
 UT = rdflib.Namespace("http://www.w3.org/2009/sparql/tests/test-update#")
@@ -28,23 +30,29 @@ HT = rdflib.Namespace("http://www.w3.org/2011/http#")
 CNT = rdflib.Namespace("http://www.w3.org/2011/content#")
 HTS = "http://www.w3.org/2011/http-statusCodes#StatusCode"
 
-SYNTAX_SUITES = ("syntax-query", "syntax-fed", "syntax-update-1", "syntax-update-2")
-EVAL_SUITES = (
-    "aggregates",
-    "bind",
-    "bindings",
-    "cast",
-    "construct",
-    "csv-tsv-res",
-    "exists",
-    "functions",
-    "grouping",
-    "json-res",
-    "negation",
-    "project-expression",
-    "property-path",
-    "subquery",
-    "service",
+SYNTAX_SUITES = tuple(
+    [f"sparql11/{s}" for s in ("syntax-query", "syntax-fed", "syntax-update-1", "syntax-update-2")]
+    + [f"sparql10/syntax-sparql{i}" for i in range(1, 6)]
+)
+EVAL_SUITES = tuple(
+    f"sparql11/{s}"
+    for s in (
+        "aggregates",
+        "bind",
+        "bindings",
+        "cast",
+        "construct",
+        "csv-tsv-res",
+        "exists",
+        "functions",
+        "grouping",
+        "json-res",
+        "negation",
+        "project-expression",
+        "property-path",
+        "subquery",
+        "service",
+    )
 )
 
 
@@ -65,27 +73,39 @@ class Case:
     @property
     def id(self) -> str:
         """Short, stable pytest id: suite#name (the IRI without the common prefix)."""
-        return self.iri[len(BASE) :].replace("/manifest#", "#")
+        return short(self.iri)
 
     def query_text(self) -> str:
         assert self.query is not None
         return self.query.read_text(encoding="utf-8")
 
 
+def short(iri: str) -> str:
+    """A test IRI without its base and `/manifest`: `syntax-query#test_1`."""
+    for base in BASES.values():
+        if iri.startswith(base):
+            return iri[len(base) :].replace("/manifest#", "#")
+    return iri
+
+
 def file_iri(path: Path) -> str:
     """The IRI the W3C publishes a vendored file under: also the graph name it gets in the test store."""
-    return BASE + path.relative_to(W3C).as_posix()
+    tree, *rest = path.relative_to(W3C).parts
+    return BASES[tree] + "/".join(rest)
 
 
 def _path(node: rdflib.term.Node | None) -> Path | None:
-    if not isinstance(node, rdflib.URIRef) or not str(node).startswith(BASE):
-        return None
-    return W3C / str(node)[len(BASE) :]
+    for tree, base in BASES.items():
+        if isinstance(node, rdflib.URIRef) and str(node).startswith(base):
+            return W3C / tree / str(node)[len(base) :]
+    return None
 
 
 def manifest(suite: str) -> tuple[rdflib.Graph, list[rdflib.term.Node]]:
-    """The suite's manifest graph and its mf:entries in order."""
-    g = rdflib.Graph().parse(W3C / suite / "manifest.ttl", format="turtle", publicID=BASE + suite + "/manifest.ttl")
+    """The suite's manifest graph and its mf:entries in order (`suite` is e.g. `sparql11/bind`)."""
+    tree, name = suite.split("/")
+    path = W3C / suite / "manifest.ttl"
+    g = rdflib.Graph().parse(path, format="turtle", publicID=BASES[tree] + name + "/manifest.ttl")
     root = next(g.subjects(RDF.type, MF.Manifest))
     return g, list(Collection(g, g.value(root, MF.entries)))
 
@@ -153,11 +173,11 @@ class ProtocolCase:
 
     @property
     def id(self) -> str:
-        return self.iri[len(BASE) :].replace("/manifest#", "#")
+        return short(self.iri)
 
 
 def protocol_cases() -> list[ProtocolCase]:
-    g, entries = manifest("protocol")
+    g, entries = manifest("sparql11/protocol")
     out = []
     for node in entries:
         graphs = []
@@ -196,7 +216,7 @@ def protocol_cases() -> list[ProtocolCase]:
 
 
 def service_description_cases() -> list[Case]:
-    return cases(("service-description",))
+    return cases(("sparql11/service-description",))
 
 
 # --- expected failures (tests/w3c/expected-failures.txt) --------------------------------------
