@@ -198,3 +198,33 @@ def remote_state(oxigraph_endpoint):
     state = open_state({"KGQA_ENDPOINT": oxigraph_endpoint})
     yield state
     state.close()
+
+
+# --- W3C SPARQL test suites (tests/test_w3c.py): count outcomes, print them at the end ---------
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    """Tally each W3C test once: its call phase, or its setup phase when it was skipped there."""
+    if "test_w3c.py::" not in report.nodeid or not (report.when == "call" or report.outcome == "skipped"):
+        return
+    from tests import w3c_suite
+
+    func = report.nodeid.split("::", 1)[1].split("[", 1)[0]
+    if hasattr(report, "wasxfail"):
+        result = "xfailed" if report.outcome == "skipped" else "xpassed"
+    elif report.outcome == "passed" and ("w3c", w3c_suite.POLICY) in report.user_properties:
+        result = w3c_suite.POLICY
+    else:
+        result = report.outcome
+    w3c_suite.TALLY.add(func, result)
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    """The W3C pass counts, whatever -s/-r/-q options were given."""
+    from tests import w3c_suite
+
+    lines = w3c_suite.TALLY.lines()
+    if lines:
+        terminalreporter.section("W3C SPARQL test suites (tests/w3c)")
+        for line in lines:
+            terminalreporter.write_line(line)
