@@ -247,7 +247,13 @@ def query_form(reading: Reading) -> str | None:
     """
     tokens = reading.tokens
     i = _prologue_end(tokens)
-    if i >= len(tokens) or tokens[i].kind != "word":
+    if i >= len(tokens):
+        # Only comments and declarations: not a query, but a valid (empty) SPARQL Update.
+        raise Forbidden(
+            "the text holds no query, only comments or declarations; as SPARQL it is an (empty) update, and "
+            "SPARQL Update is not allowed: this endpoint is read-only"
+        )
+    if tokens[i].kind != "word":
         return None
     if tokens[i].value in UPDATE_WORDS:
         raise Forbidden("SPARQL Update is not allowed: this endpoint is read-only")

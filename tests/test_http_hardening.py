@@ -283,7 +283,7 @@ def test_invalid_utf8_is_400(mini_client) -> None:
 def test_declared_charset_is_respected(mini_client) -> None:
     query = 'SELECT ("caf\xe9" AS ?x) {}'
     for content_type, body in (
-        ("application/sparql-query; charset=ISO-8859-1", query.encode("latin-1")),
+        ("application/sparql-query; charset=UTF-8", query.encode("utf-8")),
         ("application/x-www-form-urlencoded; charset=iso-8859-1", ("query=" + CAFE_LATIN1).encode()),
         ("application/sparql-query", query.encode("utf-8")),
         ("application/x-www-form-urlencoded", ("query=" + urllib.parse.quote_plus(query)).encode()),
@@ -293,6 +293,10 @@ def test_declared_charset_is_respected(mini_client) -> None:
         assert r.get_json()["results"]["bindings"][0]["x"]["value"] == "caf\xe9"
     r = mini_client.post("/sparql", data=b"ASK {}", content_type="application/sparql-query; charset=no-such-charset")
     assert r.status_code == 415 and "no-such-charset" in r.get_json()["error"]
+    # A direct POST body is UTF-8 by the Protocol: another declared charset is refused, not decoded.
+    utf16 = "ASK {}".encode("utf-16")
+    r = mini_client.post("/sparql", data=utf16, content_type="application/sparql-query; charset=UTF-16")
+    assert r.status_code == 415 and "must be UTF-8" in r.get_json()["error"]
 
 
 def test_dataset_refusal_is_400_and_update_stays_403(mini_client) -> None:

@@ -43,9 +43,14 @@ EXPECTED = w3c.expected_failures()
 UNUSED_GRAPH = "urn:kgqa:w3c:unused"
 ACCEPT = "application/sparql-results+json, application/n-triples;q=0.9"
 
-# Valid queries the endpoint refuses on purpose (403), each with its reason. A 200 for one of
+# Valid queries the endpoint refuses on purpose (403; 400 for a dataset), each with its reason. A 200 for one of
 # these is a failure: it would mean a SERVICE pattern ran.
 _SERVICE = "SERVICE (federated query): the endpoint never reaches the network on a user's behalf"
+_UNSERVED_DATASET = (
+    "the dataset names data0.rdf, a document the test gives no data for: the endpoint "
+    "serves only graphs in its store and never fetches documents"
+)
+_UNSUPPORTED_FUNCTION = "an extension function the engine does not have: refused with a 400 naming it"
 POLICY_REFUSALS: dict[str, str] = {
     **{f"{w3c.BASE}syntax-fed/manifest#test_{i}": _SERVICE for i in (1, 2, 3)},
     **{
@@ -65,19 +70,42 @@ POLICY_REFUSALS: dict[str, str] = {
         )
     },
     **{
-        f"{w3c.BASE}protocol/manifest#{name}": (
-            "the dataset names data0.rdf, a document the test gives no data for: the endpoint "
-            "serves only graphs in its store and never fetches documents"
-        )
+        f"{w3c.BASE}protocol/manifest#{name}": _UNSERVED_DATASET
         for name in (
             "query_post_form",
             "query_get",
             "query_content_type_select",
             "query_content_type_ask",
             "query_content_type_describe",
+            "query_content_type_construct",
+        )
+    },
+    # Valid syntax calling a function that is not SPARQL 1.1's: a 400 that names the function.
+    **{
+        test: _UNSUPPORTED_FUNCTION
+        for test in (
+            f"{w3c.BASE}syntax-query/manifest#test_4",
+            *(
+                f"{w3c.BASE10}{name}"
+                for name in (
+                    "syntax-sparql1/manifest#syntax-expr-05",
+                    "syntax-sparql1/manifest#syntax-order-05",
+                    "syntax-sparql1/manifest#syntax-order-06",
+                    "syntax-sparql2/manifest#syntax-function-01",
+                    "syntax-sparql2/manifest#syntax-function-02",
+                    "syntax-sparql2/manifest#syntax-function-03",
+                    "syntax-sparql2/manifest#syntax-function-04",
+                )
+            ),
         )
     },
 }
+
+
+def refusal_status(iri: str) -> int:
+    """400 for a dataset the endpoint will not serve (Protocol §2.1.4) and for a function it does not
+    have; 403 for SERVICE and Update."""
+    return 400 if POLICY_REFUSALS[iri] in {_UNSERVED_DATASET, _UNSUPPORTED_FUNCTION} else 403
 
 
 def params(cases: list) -> list:
@@ -202,7 +230,9 @@ def test_syntax_positive(w3c_client, case: w3c.Case, request):
     """A valid query is answered (on an empty default graph): never refused as bad syntax."""
     resp = post_query(w3c_client, case.query_text(), named=[UNUSED_GRAPH])
     if case.iri in POLICY_REFUSALS:
-        assert resp.status_code == 403, f"{case.iri} must be refused ({POLICY_REFUSALS[case.iri]}): {explain(resp)}"
+        assert resp.status_code == refusal_status(case.iri), (
+            f"{case.iri} must be refused ({POLICY_REFUSALS[case.iri]}): {explain(resp)}"
+        )
         outcome(request, w3c.POLICY)
         return
     assert resp.status_code == 200, explain(resp)
@@ -417,14 +447,16 @@ def test_evaluation(w3c_client, w3c_data, case: w3c.Case, request):
         default, named = [], []
     if case.iri in POLICY_REFUSALS:
         resp = post_query(w3c_client, text, default=default, named=named)
-        assert resp.status_code == 403, f"must be refused ({POLICY_REFUSALS[case.iri]}): {explain(resp)}"
+        assert resp.status_code == refusal_status(case.iri), (
+            f"must be refused ({POLICY_REFUSALS[case.iri]}): {explain(resp)}"
+        )
         outcome(request, w3c.POLICY)
         return
     # The query as the W3C wrote it (no BASE added) must not be refused as bad syntax either.
-    # A 403 naming a graph is fine: a relative FROM resolved against the endpoint's own base names
+    # A 400 naming a graph is fine: a relative FROM resolved against the endpoint's own base names
     # no graph of the store, and the endpoint never fetches documents.
     raw = post_query(w3c_client, case.query_text(), default=default, named=named)
-    refused_graph = raw.status_code == 403 and "graph" in (raw.get_json(silent=True) or {})
+    refused_graph = raw.status_code == 400 and "graph" in (raw.get_json(silent=True) or {})
     assert raw.status_code == 200 or refused_graph, f"the query as written: {explain(raw)}"
     assert case.result is not None
     suffix = case.result.suffix
@@ -511,7 +543,9 @@ def test_protocol(w3c_client, case: w3c.ProtocolCase, request):
         content_type = headers.pop("content-type", None)
         resp = w3c_client.open(path, method=req.method, data=req.body, content_type=content_type, headers=headers)
         if case.iri in POLICY_REFUSALS:
-            assert resp.status_code == 403, f"must be refused ({POLICY_REFUSALS[case.iri]}): {explain(resp)}"
+            assert resp.status_code == refusal_status(case.iri), (
+                f"must be refused ({POLICY_REFUSALS[case.iri]}): {explain(resp)}"
+            )
             outcome(request, w3c.POLICY)
             return
         assert _status_ok(resp.status_code, req.statuses), f"want {sorted(req.statuses)}; {explain(resp)}"
