@@ -24,6 +24,25 @@ import pyoxigraph as ox
 Kind = Literal["results", "graph"]
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
+# The integer datatypes of XSD: written as JSON numbers, compared as integers.
+INTEGER_TYPES = {
+    XSD + t
+    for t in (
+        "integer",
+        "int",
+        "long",
+        "short",
+        "byte",
+        "nonNegativeInteger",
+        "positiveInteger",
+        "negativeInteger",
+        "nonPositiveInteger",
+        "unsignedInt",
+        "unsignedLong",
+        "unsignedShort",
+        "unsignedByte",
+    )
+}
 XSD_STRING = XSD + "string"
 RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
 

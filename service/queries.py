@@ -37,7 +37,7 @@ import pyoxigraph as ox
 from service import canonical, formats
 from service.config import RESOURCE_NS
 from service.errors import BadQuery, NotFound
-from service.formats import PREFIXES, XSD, Format
+from service.formats import INTEGER_TYPES, PREFIXES, XSD, Format
 from service.policy import CheckedQuery, check_dataset, check_query
 from service.store import Dataset, Result, Term
 
@@ -536,24 +536,6 @@ def run(
 
 # --- JSON cells --------------------------------------------------------------------------------
 
-_NUMERIC = {
-    XSD + t
-    for t in (
-        "integer",
-        "int",
-        "long",
-        "short",
-        "byte",
-        "nonNegativeInteger",
-        "positiveInteger",
-        "negativeInteger",
-        "nonPositiveInteger",
-        "unsignedInt",
-        "unsignedLong",
-        "unsignedShort",
-        "unsignedByte",
-    )
-}
 _FLOATING = {XSD + t for t in ("decimal", "double", "float")}
 
 _LABELS = """PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
@@ -599,7 +581,7 @@ def cell(term: Term | None, labels: Mapping[str, str]) -> dict | None:
         dt = term.datatype.value
         value: Any = term.value
         try:
-            if dt in _NUMERIC:
+            if dt in INTEGER_TYPES:
                 value = int(term.value)
             elif dt in _FLOATING:
                 num = Decimal(term.value)

@@ -7,6 +7,7 @@ on a free port, waits until the thing answers, and stops it afterwards (Datasett
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -15,7 +16,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import pytest
@@ -124,26 +125,15 @@ def canary(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-@pytest.fixture(scope="session")
-def kgqa_server() -> Iterator[str]:
-    """`kgqa serve` (the console script, under waitress) on a free loopback port."""
+@contextlib.contextmanager
+def serving(*options: str, env: Mapping[str, str] | None = None) -> Iterator[str]:
+    """`kgqa serve OPTIONS` (the console script, under waitress) on a free loopback port, started and
+    stopped around the block; yields its base URL once `/healthz` answers."""
     port = free_port()
     proc = subprocess.Popen(
-        [
-            str(BIN / "kgqa"),
-            "serve",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--threads",
-            "4",
-            "--workers",
-            "2",
-            "--timeout",
-            "3",
-        ],
+        [str(BIN / "kgqa"), "serve", "--host", "127.0.0.1", "--port", str(port), *options],
         cwd=ROOT,
+        env={**os.environ, **(env or {})},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -153,6 +143,13 @@ def kgqa_server() -> Iterator[str]:
         yield base
     finally:
         stop(proc)
+
+
+@pytest.fixture(scope="session")
+def kgqa_server() -> Iterator[str]:
+    """`kgqa serve` on the built graph."""
+    with serving("--threads", "4", "--workers", "2", "--timeout", "3") as base:
+        yield base
 
 
 @pytest.fixture(scope="session")

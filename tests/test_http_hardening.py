@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import socket
-import subprocess
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
@@ -19,7 +17,7 @@ from collections.abc import Iterator
 import pytest
 from werkzeug.test import EnvironBuilder, run_wsgi_app
 
-from tests.conftest import BIN, MINI, ROOT, free_port, stop, wait_until_responds
+from tests.conftest import MINI, serving
 
 CLIENT_TIMEOUT = 60.0  # generous: the assertions are about success, never about speed
 CAFE_LATIN1 = "SELECT+%28%22caf%E9%22+AS+%3Fx%29+%7B%7D"  # SELECT ("café" AS ?x) {} with é as ISO-8859-1
@@ -31,39 +29,15 @@ CAFE_LATIN1 = "SELECT+%28%22caf%E9%22+AS+%3Fx%29+%7B%7D"  # SELECT ("café" AS ?
 @pytest.fixture(scope="module")
 def server() -> Iterator[tuple[str, int]]:
     """`kgqa serve` on the mini graph with a short header deadline (so the slow-client test is quick)."""
-    port = free_port()
     env_config = {
         "KGQA_DATA_FILES": MINI["KGQA_DATA_FILES"][0],
         "KGQA_ONTOLOGY": MINI["KGQA_ONTOLOGY"],
         "KGQA_QUERIES_DIR": MINI["KGQA_QUERIES_DIR"],
     }
-    proc = subprocess.Popen(
-        [
-            str(BIN / "kgqa"),
-            "serve",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--threads",
-            "4",
-            "--workers",
-            "1",
-            "--header-timeout",
-            "2",
-            "--idle-timeout",
-            "5",
-        ],
-        cwd=ROOT,
-        env={**os.environ, **env_config},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        wait_until_responds(f"http://127.0.0.1:{port}/healthz", proc=proc)
-        yield "127.0.0.1", port
-    finally:
-        stop(proc)
+    options = ("--threads", "4", "--workers", "1", "--header-timeout", "2", "--idle-timeout", "5")
+    with serving(*options, env=env_config) as base:
+        host, port = urllib.parse.urlsplit(base).hostname, urllib.parse.urlsplit(base).port
+        yield str(host), int(port or 80)
 
 
 def raw_exchange(address: tuple[str, int], request: bytes, *, timeout: float = 30.0) -> tuple[int, dict, bytes]:

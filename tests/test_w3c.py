@@ -34,6 +34,7 @@ import pytest
 import rdflib
 from rdflib.compare import isomorphic
 
+from service.formats import INTEGER_TYPES, XSD
 from tests import w3c_suite as w3c
 from tests.conftest import MINI_QUERIES
 
@@ -274,26 +275,7 @@ _RESULTS_FORMATS = {
 }
 
 
-XSD = "http://www.w3.org/2001/XMLSchema#"
-_DECIMALS = {
-    XSD + t
-    for t in (
-        "integer",
-        "decimal",
-        "int",
-        "long",
-        "short",
-        "byte",
-        "nonNegativeInteger",
-        "positiveInteger",
-        "negativeInteger",
-        "nonPositiveInteger",
-        "unsignedInt",
-        "unsignedLong",
-        "unsignedShort",
-        "unsignedByte",
-    )
-}
+_DECIMALS = INTEGER_TYPES | {XSD + "decimal"}
 _FLOATS = {XSD + "double", XSD + "float"}
 
 

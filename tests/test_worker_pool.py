@@ -36,7 +36,14 @@ import pytest
 from service.errors import BadQuery, EngineFailure, Forbidden, QueryTimeout, ResourceLimit
 from service.pool import HOST, ISOLATED, ISOLATED_USERNS, QueryPool, StoreSpec, death_cause
 from service.store import OxigraphStore
-from tests.conftest import BIN, ENDLESS, MINI, MINI_DATA, MINI_ONTOLOGY, ROOT, free_port, stop, wait_until_responds
+from tests.conftest import (
+    ENDLESS,
+    MINI,
+    MINI_DATA,
+    MINI_ONTOLOGY,
+    ROOT,
+    serving,
+)
 from tests.traps import TrapHandler
 
 ONTOLOGY = "https://w3id.org/kgqa/graph/ontology"
@@ -334,16 +341,7 @@ def test_remote_store_parse_crash_kills_a_parse_worker_not_the_process(remote_st
 def test_remote_mode_server_survives_a_parser_crashing_query(oxigraph_endpoint: str) -> None:
     """`kgqa serve --endpoint`: the 30,000-`!` query used to overflow Oxigraph's parser in the
     server process and kill it. Now it is a JSON error and the server answers afterwards."""
-    port = free_port()
-    proc = subprocess.Popen(
-        [str(BIN / "kgqa"), "serve", "--port", str(port), "--endpoint", oxigraph_endpoint, "--workers", "1"],
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_responds(base + "/healthz", proc=proc)
+    with serving("--endpoint", oxigraph_endpoint, "--workers", "1") as base:
         data = urllib.parse.urlencode({"query": BANGS}).encode()
         try:
             with urllib.request.urlopen(base + "/sparql", data=data, timeout=60) as resp:
@@ -351,12 +349,9 @@ def test_remote_mode_server_survives_a_parser_crashing_query(oxigraph_endpoint: 
         except urllib.error.HTTPError as exc:
             status, body = exc.code, exc.read()
         assert 400 <= status < 600 and json.loads(body)["status"] == status
-        assert proc.poll() is None, "the server died"
-        with urllib.request.urlopen(base + "/healthz", timeout=10) as resp:
+        with urllib.request.urlopen(base + "/healthz", timeout=10) as resp:  # the server lives
             health = json.loads(resp.read())
         assert health["status"] == "ok" and health["workerNetwork"] in {ISOLATED, ISOLATED_USERNS}
         ask = urllib.parse.quote("ASK { ?s ?p ?o }")
         with urllib.request.urlopen(f"{base}/sparql?query={ask}", timeout=30) as resp:
             assert json.loads(resp.read())["boolean"] is True
-    finally:
-        stop(proc)

@@ -54,6 +54,9 @@ EVAL_SUITES = tuple(
         "service",
     )
 )
+PROTOCOL_SUITES = ("sparql11/protocol", "sparql11/service-description")
+# Everything vendored under tests/w3c (scripts/vendor-w3c-tests.py copies exactly these).
+ALL_SUITES = SYNTAX_SUITES + EVAL_SUITES + PROTOCOL_SUITES
 
 
 @dataclass(frozen=True)
@@ -177,7 +180,7 @@ class ProtocolCase:
 
 
 def protocol_cases() -> list[ProtocolCase]:
-    g, entries = manifest("sparql11/protocol")
+    g, entries = manifest(PROTOCOL_SUITES[0])
     out = []
     for node in entries:
         graphs = []
@@ -216,7 +219,7 @@ def protocol_cases() -> list[ProtocolCase]:
 
 
 def service_description_cases() -> list[Case]:
-    return cases(("sparql11/service-description",))
+    return cases(PROTOCOL_SUITES[1:])
 
 
 # --- expected failures (tests/w3c/expected-failures.txt) --------------------------------------
