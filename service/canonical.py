@@ -216,7 +216,11 @@ def read(text: str) -> Reading:
             tokens.append(Token(kind, word, value, i))
             out.append(word)
         i = end
-    return Reading(tokens=tuple(tokens), text="".join(out).strip())
+    canonical = "".join(out).strip()
+    # The promise above, checked on the result rather than trusted to the code that wrote it.
+    if "\r" in canonical or re.search(r"\\[uU]", canonical):
+        raise BadQuery("this query could not be written in canonical form; it was not run")
+    return Reading(tokens=tuple(tokens), text=canonical)
 
 
 # --- what the tokens say -----------------------------------------------------------------------
