@@ -101,3 +101,18 @@ def test_service_on_remote_store(remote_state):
     q = "SELECT * WHERE { ?s ?p ?o . ?a ?b ?c } LIMIT 10001"  # one row past the default cap
     r = client.get("/sparql", query_string={"query": q}, headers={"Accept": "text/csv"})
     assert r.status_code == 200 and r.headers["X-KGQA-Truncated"] == "true"
+
+
+def test_remote_store_runs_no_service_the_review_smuggled(remote_state, trap):
+    """The remote `oxigraph serve` has a network: a SERVICE that got past the policy would reach the
+    loopback trap from there. The review's three bypasses, and the whole refusal list, reach nothing."""
+    from service import create_app
+    from tests.test_policy import refused_queries
+    from tests.traps import TrapHandler
+
+    client = create_app({"TESTING": True}, state=remote_state).test_client()
+    hits = len(TrapHandler.hits)
+    for q in refused_queries(trap, "file:///nonexistent"):
+        r = client.post("/sparql", data={"query": q})
+        assert r.status_code in (400, 403), (q, r.status_code)
+    assert len(TrapHandler.hits) == hits
