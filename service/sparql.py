@@ -123,8 +123,9 @@ def decode_strict(data: bytes, charset: str, what: str) -> str:
 def form() -> MultiDict:
     """The POSTed form's fields; an urlencoded body is decoded strictly in its declared charset.
 
-    Multipart bodies are Werkzeug's (UTF-8, its replacement rules). Cached per request; the body is
-    read here before anything touches `request.form`, which would consume it.
+    A multipart body is parsed by Werkzeug, which would put U+FFFD in place of bad bytes, so it
+    must be valid UTF-8 as a whole first (the endpoint takes no file uploads). Cached per request;
+    the body is read here before anything touches `request.form`, which would consume it.
     """
     if "kgqa_form" not in flask_g:
         if request.method != "POST" or request.mimetype not in FORM_TYPES:
@@ -142,6 +143,7 @@ def form() -> MultiDict:
                 )
             flask_g.kgqa_form = fields
         else:
+            decode_strict(request.get_data(cache=True), "utf-8", "multipart form body")
             flask_g.kgqa_form = request.form
     return flask_g.kgqa_form
 

@@ -252,6 +252,22 @@ def test_invalid_utf8_is_400(mini_client) -> None:
     query = 'SELECT ("caf\xe9" AS ?x) {}'.encode("latin-1")
     r = mini_client.post("/sparql", data=query, content_type="application/sparql-query")
     assert r.status_code == 400 and "utf-8" in r.get_json()["error"]
+    boundary = "kgqa-boundary"
+    multipart = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="query"\r\n\r\n'.encode()
+        + query
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
+    r = mini_client.post("/sparql", data=multipart, content_type=f"multipart/form-data; boundary={boundary}")
+    assert r.status_code == 400 and "multipart form body" in r.get_json()["error"]
+    good = multipart.replace(query, 'SELECT ("caf\xe9" AS ?x) {}'.encode())
+    r = mini_client.post(
+        "/sparql",
+        data=good,
+        content_type=f"multipart/form-data; boundary={boundary}",
+        headers={"Accept": "application/json"},
+    )
+    assert r.status_code == 200 and r.get_json()["results"]["bindings"][0]["x"]["value"] == "caf\xe9"
 
 
 def test_declared_charset_is_respected(mini_client) -> None:
