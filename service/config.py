@@ -15,14 +15,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+# Re-exported: the graph IRIs the configuration names (spelled once, in service.vocab).
+from service.vocab import (  # noqa: F401
+    ASSERTED_GRAPH,
+    GRAPH_NS,
+    INFERRED_GRAPH,
+    ONTOLOGY_GRAPH,
+    ONTOLOGY_NS,
+    RESOURCE_NS,
+)
 
-ONTOLOGY_NS = "https://w3id.org/kgqa/ontology#"
-RESOURCE_NS = "https://w3id.org/kgqa/resource/"
-GRAPH_NS = "https://w3id.org/kgqa/graph/"
-ASSERTED_GRAPH = GRAPH_NS + "asserted"
-INFERRED_GRAPH = GRAPH_NS + "inferred"
-ONTOLOGY_GRAPH = GRAPH_NS + "ontology"
+REPO_ROOT = Path(__file__).resolve().parent.parent
 
 DEFAULTS: dict[str, Any] = {
     # The built graph (a TriG dataset with the asserted and inferred named graphs).

@@ -21,6 +21,8 @@ from typing import Any, Literal
 
 import pyoxigraph as ox
 
+from service.vocab import ONTOLOGY_NS, RESOURCE_NS
+
 Kind = Literal["results", "graph"]
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
@@ -47,8 +49,8 @@ XSD_STRING = XSD + "string"
 RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
 
 PREFIXES: dict[str, str] = {
-    "kgqa": "https://w3id.org/kgqa/ontology#",
-    "kgr": "https://w3id.org/kgqa/resource/",
+    "kgqa": ONTOLOGY_NS,
+    "kgr": RESOURCE_NS,
     "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
     "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
     "owl": "http://www.w3.org/2002/07/owl#",

@@ -34,11 +34,12 @@ import pyoxigraph as ox
 from service import canonical
 from service.errors import BadQuery, DatasetRefused, Forbidden, TooLarge
 from service.store import Dataset, syntax_message
+from service.vocab import RESOURCE_NS
 
 # Relative IRIs in a query resolve against this when it has no BASE of its own: the namespace of
 # the graph's entities, so `<minimax>` names the MiniMax resource. A fixed base (not the request's
 # Host) means one query text means one thing whoever sends it and through whichever address.
-BASE_IRI = "https://w3id.org/kgqa/resource/"
+BASE_IRI = RESOURCE_NS
 
 _ORACLE = ox.Store()
 

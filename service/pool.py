@@ -11,7 +11,7 @@ the background while the other workers keep serving.
 Why 'forkserver': the service runs under waitress with several threads; forking a multithreaded
 process can copy a held lock into the child. The fork server is a fresh single-threaded process
 that preloads this module (and pyoxigraph) once, so starting a worker is a cheap fork of a clean
-process. This module imports only the standard library, pyoxigraph and `service.formats`; workers
+process. This module imports only the standard library, pyoxigraph, `service.vocab` and `service.formats`; workers
 also run the read-only policy's parse (`service.policy.analyse_in_worker`) for `OxigraphStore.analyse`.
 """
 
@@ -36,6 +36,8 @@ import traceback
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from typing import Any
+
+from service.vocab import ASSERTED_GRAPH
 
 log = logging.getLogger("kgqa")
 
@@ -67,7 +69,7 @@ class StoreSpec:
     path: str | None = None
 
 
-DEFAULT_TRIPLE_GRAPH = "https://w3id.org/kgqa/graph/asserted"
+DEFAULT_TRIPLE_GRAPH = ASSERTED_GRAPH
 
 
 def open_store(spec: StoreSpec) -> Any:

@@ -17,6 +17,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, render_template
 
 from service.guards import CONTENT_SECURITY_POLICY
+from service.vocab import ONTOLOGY_NS, RESOURCE_NS
 
 bp = Blueprint(
     "web",
@@ -28,8 +29,6 @@ bp = Blueprint(
     static_url_path="/static/web",
 )
 
-ONTOLOGY_NS = "https://w3id.org/kgqa/ontology#"
-RESOURCE_NS = "https://w3id.org/kgqa/resource/"
 
 # (href, label, format note) for the download menus; served by the graph/ontology routes.
 DOWNLOADS: tuple[tuple[str, str, str], ...] = (
