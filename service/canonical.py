@@ -26,7 +26,7 @@ query means one thing here and another there.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from service.errors import BadQuery, Forbidden
@@ -98,10 +98,6 @@ class Reading:
 
     tokens: tuple[Token, ...]
     text: str
-
-    @property
-    def keywords(self) -> Iterator[str]:
-        return (t.value for t in self.tokens if t.kind == "word")
 
 
 def _position(text: str, offset: int) -> str:

@@ -19,7 +19,8 @@ Oxigraph's own parser then has the last word on syntax, without evaluating anyth
 `Store.query()` parses first and then rejects the contradictory options
 `use_default_graph_as_union=True, default_graph=[]` with a ValueError (pinned by
 `tests/test_policy.py`). That parse is native code that can crash on hostile input, so for user
-queries it runs in a query worker (`analyse_in_worker`), never in the server process.
+queries it runs in a query worker (`syntax_verdict`, sent there by the store), never in the server
+process; the token checks run before it, in the server process.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from dataclasses import dataclass
 import pyoxigraph as ox
 
 from service import canonical
-from service.errors import BadQuery, DatasetRefused, Forbidden, TooLarge
+from service.errors import BadQuery, DatasetRefused, TooLarge
 from service.store import Dataset, syntax_message
 from service.vocab import RESOURCE_NS
 
@@ -85,10 +86,11 @@ MAX_NESTING = 64
 MAX_CHAIN = 1000
 
 
-def precheck(text: str) -> canonical.Reading:
+def precheck(text: str) -> tuple[canonical.Reading, str | None]:
     """The checks that need no native parser: read the text once and look at its tokens.
 
-    Pure Python and iterative, so it runs in the server process whatever the text.
+    Pure Python and iterative, so it runs in the server process whatever the text. Returns the
+    reading and the query form (None when the text starts with no query form).
 
     :raise BadQuery 400: a lexical error, nesting deeper than MAX_NESTING, an operator chain
         longer than MAX_CHAIN.
@@ -96,7 +98,7 @@ def precheck(text: str) -> canonical.Reading:
     """
     reading = canonical.read(text)
     canonical.refuse_service(reading)
-    canonical.query_form(reading)  # raises Forbidden for an update
+    form = canonical.query_form(reading)  # raises Forbidden for an update
     measured = canonical.shape(reading)
     if measured.depth > MAX_NESTING:
         raise BadQuery(
@@ -108,7 +110,7 @@ def precheck(text: str) -> canonical.Reading:
             f"the query chains {measured.chain} operators (or UNION/OPTIONAL/MINUS) in one expression; the limit "
             f"is {MAX_CHAIN}. It was not run: use VALUES or IN (...) for long lists"
         )
-    return reading
+    return reading, form
 
 
 def _runnable_text(reading: canonical.Reading) -> str:
@@ -119,22 +121,37 @@ def _runnable_text(reading: canonical.Reading) -> str:
     return reading.text
 
 
-def analyse_query(text: str) -> CheckedQuery:
+# The engine's verdict on a query's syntax: (runnable text, client's text) -> message or None.
+SyntaxCheck = Callable[[str, str], str | None]
+
+
+def syntax_verdict(runnable: str, original: str) -> str | None:
+    """None if the engine parses `runnable`; else the message for the client, with line and column
+    in the client's own text where it fails there too (the canonical text's otherwise).
+
+    Native code that hostile text can crash: for user queries the stores run it in a worker.
+    """
+    error = oxigraph_syntax_error(runnable)
+    if error is None:
+        return None
+    return syntax_message(oxigraph_syntax_error(original) or error)
+
+
+def analyse_query(text: str, *, syntax: SyntaxCheck = syntax_verdict) -> CheckedQuery:
     """Check the query and read its form and FROM graphs; the engine parses the canonical text.
 
-    Runs in a query worker for user queries (`analyse_in_worker`); here for the canned queries,
-    which ship with the service.
+    The token checks run here; `syntax` is the engine's parse, which the stores send to a worker
+    for user queries (`service.store.analyse_in_pool`); by default it runs here (canned queries,
+    which ship with the service).
 
     :raise BadQuery 400: a syntax error (with line and column), or not a query.
     :raise Forbidden 403: an update, or SERVICE.
     """
-    reading = precheck(text)
+    reading, form = precheck(text)
     runnable = _runnable_text(reading)
-    error = oxigraph_syntax_error(runnable)
-    if error is not None:
-        # Positions in the client's own text where it fails there too; the canonical text's otherwise.
-        raise BadQuery(syntax_message(oxigraph_syntax_error(text) or error))
-    form = canonical.query_form(reading)
+    message = syntax(runnable, text)
+    if message is not None:
+        raise BadQuery(message)
     if form is None:
         raise BadQuery("not a SPARQL query")
     from_graphs, from_named = canonical.dataset_clauses(reading, BASE_IRI)
@@ -179,8 +196,8 @@ _VERDICTS = _Verdicts()
 def check_query(text: str | None, *, max_bytes: int, analyse: Analyser | None = None) -> CheckedQuery:
     """Parse and vet a query before it goes near a store.
 
-    `analyse` runs `analyse_query` somewhere else (the embedded store's workers: time-limited,
-    killable, in parallel); by default it runs here, one parse at a time.
+    `analyse` is a store's `analyse_query`, whose engine parse runs in its workers (time-limited,
+    killable, in parallel); by default everything runs here.
 
     :raise BadQuery 400: missing, empty or syntactically wrong query (with line and column), or
         nested deeper than `MAX_NESTING`.
@@ -195,23 +212,9 @@ def check_query(text: str | None, *, max_bytes: int, analyse: Analyser | None = 
         raise TooLarge(f"query is longer than the {max_bytes} byte limit")
     checked = _VERDICTS.get(text)
     if checked is None:
-        precheck(text)  # in this process: pure Python, and it refuses before any worker is asked
         checked = (analyse or analyse_query)(text)
         _VERDICTS.put(text, checked)
     return checked
-
-
-def analyse_in_worker(text: str) -> tuple:
-    """`analyse_query` inside a query worker, as a reply tuple the pool can send back."""
-    try:
-        return ("ok", analyse_query(text))
-    except (BadQuery, Forbidden) as exc:
-        return ("rejected", type(exc).__name__, exc.message)
-
-
-def raise_rejection(kind: str, message: str) -> None:
-    """Re-raise a refusal reported by `analyse_in_worker` as the error it was."""
-    raise (Forbidden if kind == "Forbidden" else BadQuery)(message)
 
 
 def check_dataset(

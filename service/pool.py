@@ -12,7 +12,7 @@ Why 'forkserver': the service runs under waitress with several threads; forking 
 process can copy a held lock into the child. The fork server is a fresh single-threaded process
 that preloads this module (and pyoxigraph) once, so starting a worker is a cheap fork of a clean
 process. This module imports only the standard library, pyoxigraph, `service.vocab` and `service.formats`; workers
-also run the read-only policy's parse (`service.policy.analyse_in_worker`) for `OxigraphStore.analyse`.
+also run the engine's parse for the read-only policy (`service.policy.syntax_verdict`).
 """
 
 from __future__ import annotations
@@ -208,10 +208,10 @@ def _run(store: Any, request: tuple) -> tuple:
             # Storage errors, and a connect() that the network namespace refused (SERVICE).
             return ("error", "network" if exc.errno in _NO_NETWORK or "os error 101" in str(exc) else "os", str(exc))
         return ("ok", encoded)
-    if op == "check":  # the read-only policy's parse (service.policy.analyse_query), time-limited here
-        from service.policy import analyse_in_worker
+    if op == "check":  # the engine's parse for the read-only policy (service.policy.syntax_verdict)
+        from service.policy import syntax_verdict
 
-        return analyse_in_worker(request[1])
+        return ("ok", syntax_verdict(request[1], request[2]))
     if op == "count":
         return ("ok", len(store))
     if op == "sleep":  # used by the tests: a query that cannot finish in time, without a big graph
@@ -379,9 +379,8 @@ class QueryPool:
         self.network_detail = "no worker started yet"
         self._warned_network = False
         self._ctx = multiprocessing.get_context("forkserver")
-        # service.policy (and with it rdflib's SPARQL parser) for the "check" requests: imported
-        # once in the fork server, its pages are shared by every worker instead of each importing
-        # it on its first check.
+        # service.policy for the "check" requests: imported once in the fork server, its pages are
+        # shared by every worker instead of each importing it on its first check.
         self._ctx.set_forkserver_preload(["service.pool", "pyoxigraph", "service.formats", "service.policy"])
         # Last in, first out: at low concurrency one worker serves request after request with its
         # store still in the CPU caches, rather than every worker in turn with cold ones (about a

@@ -298,12 +298,12 @@ def request_deadline(state: State) -> float:
 
 
 def check(state: State, text: str | None, *, deadline: float | None = None) -> CheckedQuery:
-    """The policy check for a user's query: parsed in a worker process of the store.
+    """The policy check for a user's query: the engine's parse runs in a worker process of the store.
 
-    A worker gives the parse the query time limit and a process of its own, so one long query
-    neither holds the server's parser lock nor runs unbounded, and a parser crash kills only that
-    worker (both stores have parse workers; a store without `analyse` parses here). `deadline`:
-    the request's (`request_deadline`); the run that follows gets only what the check left.
+    A worker gives the parse the query time limit and a process of its own, so a parser crash
+    kills only that worker (both stores have parse workers; a store without `analyse` parses
+    here). `deadline`: the request's (`request_deadline`); the run that follows gets only what the
+    check left.
     """
     analyse = getattr(state.store, "analyse", None)
     if deadline is None:

@@ -157,31 +157,32 @@ def refused_message(message: str) -> str:
 
 
 def analyse_in_pool(pool: QueryPool, text: str, *, timeout_s: float, deadline: float | None = None) -> Any:
-    """`service.policy.analyse_query` in a query worker of `pool` (the read-only policy's parse).
+    """`service.policy.analyse_query` with the engine's parse in a worker of `pool`.
 
-    No user query is parsed by native code (pyoxigraph's parser, used as the policy's oracle) in the
-    server process: a parser crash (30,000 `!` overflow Oxigraph's stack) then kills a worker, which
-    is replaced, and the server lives. The parse gets the request's time limit, and no longer holds
-    the server's one parser lock (rdflib's parser is not thread-safe).
+    No user query is parsed by native code (pyoxigraph's parser, the policy's syntax oracle) in
+    the server process: a parser crash then kills a worker, which is replaced, and the server
+    lives. The token checks run here first, so a refused query never reaches a worker; the parse
+    gets what is left of the request's time limit.
 
     :raise BadQuery 400 / Forbidden 403: what the policy says; a worker that dies while parsing
         (a parser crash) is a 400 too: the text is at fault, not the store.
     :raise QueryTimeout 503: the parse took longer than the time limit.
     """
     from service.errors import EngineFailure
-    from service.policy import raise_rejection
+    from service.policy import analyse_query
 
-    try:
-        reply = pool.call(("check", text), timeout_s, deadline=deadline, user=True)
-    except (EngineFailure, StoreError):
-        raise BadQuery(
-            "the endpoint's safety check could not read this query (its parser failed); it was not run"
-        ) from None
-    if reply[0] == "ok":
-        return reply[1]
-    if reply[0] == "rejected":
-        raise_rejection(reply[1], reply[2])
-    raise StoreError(f"the query could not be checked ({reply[2]})")
+    def syntax_in_pool(runnable: str, original: str) -> str | None:
+        try:
+            reply = pool.call(("check", runnable, original), timeout_s, deadline=deadline, user=True)
+        except (EngineFailure, StoreError):
+            raise BadQuery(
+                "the endpoint's safety check could not read this query (its parser failed); it was not run"
+            ) from None
+        if reply[0] == "ok":
+            return reply[1]
+        raise StoreError(f"the query could not be checked ({reply[2]})")
+
+    return analyse_query(text, syntax=syntax_in_pool)
 
 
 class OxigraphStore:
