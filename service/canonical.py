@@ -30,6 +30,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from service.errors import BadQuery, Forbidden
+from service.formats import XSD_STRING
 
 # --- the SPARQL 1.1 terminals (Query §19.8), as regular expressions ---------------------------
 
@@ -154,7 +155,7 @@ def write_term(term: object) -> str:
     if isinstance(term, ox.Literal):
         if term.language:
             return f"{write_string(term.value)}@{term.language}"
-        if term.datatype.value == "http://www.w3.org/2001/XMLSchema#string":
+        if term.datatype.value == XSD_STRING:
             return write_string(term.value)
         return f"{write_string(term.value)}^^{write_term(term.datatype)}"
     raise TypeError(f"cannot write {type(term).__name__} as a SPARQL term")
@@ -220,6 +221,7 @@ def read(text: str) -> Reading:
 # --- what the tokens say -----------------------------------------------------------------------
 
 FORMS = frozenset({"SELECT", "ASK", "CONSTRUCT", "DESCRIBE"})
+UPDATE_REFUSED = "SPARQL Update is not allowed: this endpoint is read-only"
 UPDATE_WORDS = frozenset({"INSERT", "DELETE", "LOAD", "CLEAR", "CREATE", "DROP", "COPY", "MOVE", "ADD", "WITH"})
 
 
@@ -249,12 +251,12 @@ def query_form(reading: Reading) -> str | None:
         # Only comments and declarations: not a query, but a valid (empty) SPARQL Update.
         raise Forbidden(
             "the text holds no query, only comments or declarations; as SPARQL it is an (empty) update, and "
-            "SPARQL Update is not allowed: this endpoint is read-only"
+            + UPDATE_REFUSED
         )
     if tokens[i].kind != "word":
         return None
     if tokens[i].value in UPDATE_WORDS:
-        raise Forbidden("SPARQL Update is not allowed: this endpoint is read-only")
+        raise Forbidden(UPDATE_REFUSED)
     return tokens[i].value if tokens[i].value in FORMS else None
 
 

@@ -113,10 +113,15 @@ def host_problem(host: str | None) -> str | None:
     return None
 
 
+def form_unquote(raw: bytes) -> bytes:
+    """A query-string or urlencoded-form component's bytes: `+` is a space, `%hh` a byte."""
+    return unquote_to_bytes(raw.replace(b"+", b" "))
+
+
 def utf8_problem(raw: bytes, what: str) -> str | None:
     """Why the percent-decoded `raw` is not UTF-8, or None. `raw` is a path or a query string."""
     try:
-        unquote_to_bytes(raw.replace(b"+", b" ")).decode("utf-8")
+        form_unquote(raw).decode("utf-8")
     except UnicodeDecodeError as exc:
         return f"the {what} is not valid UTF-8 after percent-decoding (byte position {exc.start}); encode text as UTF-8"
     return None

@@ -11,8 +11,9 @@ the background while the other workers keep serving.
 Why 'forkserver': the service runs under waitress with several threads; forking a multithreaded
 process can copy a held lock into the child. The fork server is a fresh single-threaded process
 that preloads this module (and pyoxigraph) once, so starting a worker is a cheap fork of a clean
-process. This module imports only the standard library, pyoxigraph, `service.vocab` and `service.formats`; workers
-also run the engine's parse for the read-only policy (`service.policy.syntax_verdict`).
+process. This module imports only the standard library, pyoxigraph, `service.vocab` and
+`service.formats`; workers also run the engine's parse for the read-only policy
+(`service.policy.syntax_verdict`).
 """
 
 from __future__ import annotations
@@ -294,6 +295,13 @@ def _worker_main(spec: StoreSpec, conn: Connection, memory_mb: int | None = None
 
 
 _TAIL_BYTES = 16 * 1024
+
+
+def _engine_failure(detail: str) -> Exception:
+    """The 500 for a worker the engine took down (or that caught a panic and must go)."""
+    from service.errors import EngineFailure
+
+    return EngineFailure(f"the engine failed on this query and was restarted; the query was not completed ({detail})")
 
 
 class _Worker:
@@ -580,7 +588,7 @@ class QueryPool:
 
     def _exchange(self, worker: _Worker, request: tuple, end: float, timeout_s: float, limit: str) -> tuple:
         """One request on one worker: the reply, or the right error once it is killed or has died."""
-        from service.errors import EngineFailure, QueryTimeout
+        from service.errors import QueryTimeout
 
         worker.clear_tail()
         try:
@@ -598,17 +606,13 @@ class QueryPool:
                 log.warning("query worker pid %s stopped: out of memory (%s)", pid, detail)
                 raise self._memory_limit() from exc
             log.error("query worker pid %s died while running a request: %s", pid, detail)
-            raise EngineFailure(
-                f"the engine failed on this query and was restarted; the query was not completed ({detail})"
-            ) from exc
+            raise _engine_failure(detail) from exc
         if reply[0] == "error" and reply[1] == "memory":
             self._replace(worker)  # its heap is near the limit: a fresh worker takes its place
             raise self._memory_limit()
         if reply[0] == "error" and reply[1] == "engine":
             self._replace(worker)  # it caught a panic and exits: a fresh worker takes its place
             log.error("query worker pid %s: %s", worker.process.pid, reply[2])
-            raise EngineFailure(
-                f"the engine failed on this query and was restarted; the query was not completed ({reply[2]})"
-            )
+            raise _engine_failure(reply[2])
         self._idle.put(worker)
         return reply

@@ -10,7 +10,6 @@ from __future__ import annotations
 import codecs
 import functools
 from typing import Any
-from urllib.parse import unquote_to_bytes
 
 import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, redirect, render_template_string, request, url_for
@@ -19,6 +18,7 @@ from werkzeug.datastructures import MIMEAccept, MultiDict
 from werkzeug.http import parse_accept_header
 
 from service import formats
+from service.canonical import UPDATE_REFUSED
 from service.errors import (
     BadQuery,
     Forbidden,
@@ -28,6 +28,7 @@ from service.errors import (
     UnsupportedMediaType,
 )
 from service.formats import Format
+from service.guards import form_unquote
 from service.policy import CheckedQuery
 from service.queries import check, request_deadline, run_sparql
 from service.store import Dataset, Result
@@ -138,8 +139,8 @@ def form() -> MultiDict:
                     continue
                 key, _, value = part.partition(b"=")
                 fields.add(
-                    decode_strict(unquote_to_bytes(key.replace(b"+", b" ")), charset, "form body"),
-                    decode_strict(unquote_to_bytes(value.replace(b"+", b" ")), charset, "form body"),
+                    decode_strict(form_unquote(key), charset, "form body"),
+                    decode_strict(form_unquote(value), charset, "form body"),
                 )
             flask_g.kgqa_form = fields
         else:
@@ -210,13 +211,13 @@ def read_query() -> tuple[str | None, list[str], list[str]]:
     """
     limit = int(current_app.config["KGQA_MAX_QUERY_BYTES"])
     if "update" in request.args or "update" in form():
-        raise Forbidden("SPARQL Update is not allowed: this endpoint is read-only", param="update")
+        raise Forbidden(UPDATE_REFUSED, param="update")
     default = request.args.getlist("default-graph-uri")
     named = request.args.getlist("named-graph-uri")
     if request.method in ("GET", "HEAD"):  # HEAD answers like GET, without the body (Flask drops it)
         queries = request.args.getlist("query")
     elif request.mimetype == UPDATE_TYPE:
-        raise Forbidden("SPARQL Update is not allowed: this endpoint is read-only")
+        raise Forbidden(UPDATE_REFUSED)
     elif request.mimetype == QUERY_TYPE:
         if request.content_length is not None and request.content_length > limit:
             raise TooLarge(f"query is longer than the {limit} byte limit")
