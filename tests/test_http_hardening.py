@@ -36,8 +36,8 @@ def server() -> Iterator[tuple[str, int]]:
     }
     options = ("--threads", "4", "--workers", "1", "--header-timeout", "2", "--idle-timeout", "5")
     with serving(*options, env=env_config) as base:
-        host, port = urllib.parse.urlsplit(base).hostname, urllib.parse.urlsplit(base).port
-        yield str(host), int(port or 80)
+        address = urllib.parse.urlsplit(base)
+        yield str(address.hostname), int(address.port or 80)
 
 
 def raw_exchange(address: tuple[str, int], request: bytes, *, timeout: float = 30.0) -> tuple[int, dict, bytes]:
