@@ -3,7 +3,7 @@
 Each dataset is *one* N-Quads file holding every graph the servers need (asserted, inferred, the
 ontology), so that kgqa, ``oxigraph serve`` and rdflib-endpoint load exactly the same quads, and
 ``kgqa load`` gets one file (it replaces the graphs each file fills, so several files filling the
-asserted graph would overwrite each other). Generated data is materialised with ``kg.materialize``.
+asserted graph would overwrite each other). Generated data is materialised with ``kgqa.kg.materialize``.
 Files are cached under ``bench/.cache/`` by a key of the generator, the materialiser and the
 ontology, so a second ``make bench`` does not rebuild them.
 """
@@ -53,8 +53,8 @@ def _key(orgs: int) -> str:
 
 def prepare(name: str, log=print) -> Dataset:
     """The dataset file for ``name`` (article, 100k, 1m), built if it is not cached."""
-    from kg.generate import generate
-    from kg.materialize import INFERRED_GRAPH, materialize
+    from kgqa.kg.generate import generate
+    from kgqa.kg.materialize import INFERRED_GRAPH, materialize
 
     orgs = SIZES[name]
     CACHE.mkdir(parents=True, exist_ok=True)

@@ -82,7 +82,7 @@ class Case:
 
     def inline(self) -> str:
         """The SPARQL with the bindings as a leading VALUES block, as the service runs it."""
-        from service.store import inject_values
+        from kgqa.sparql.values import inject_values
 
         return inject_values(self.sparql, dict(self.bindings))
 
@@ -92,7 +92,7 @@ Runner = Callable[[str, Mapping[str, ox.NamedNode | ox.Literal]], int]
 
 def store_runner(store: ox.Store) -> Runner:
     """Rows a query returns on a pyoxigraph store (union default graph, bindings as leading VALUES)."""
-    from service.store import inject_values
+    from kgqa.sparql.values import inject_values
 
     def run(sparql: str, bindings: Mapping[str, ox.NamedNode | ox.Literal]) -> int:
         result = store.query(inject_values(sparql, bindings), use_default_graph_as_union=True)
@@ -139,7 +139,7 @@ def pick_cases(
     Queries for which no candidate gives rows are still returned (``rows == 0``) so that a caller
     can report them rather than silently measure less.
     """
-    from service.queries import Registry
+    from kgqa.canned.registry import Registry
 
     queries = list(queries if queries is not None else Registry.from_directory(QUERIES))
     run = run or store_runner(store)

@@ -1,20 +1,20 @@
 #!/bin/sh
 # Copy the browser libraries the web page uses from the npm registry into
-# service/static/vendor/, so the page works with no internet (issue 5).
+# kgqa/web/static/vendor/, so the page works with no internet (issue 5).
 #
 #   scripts/vendor-static.sh                 # the pinned versions below
 #   YASGUI=4.7.0 CYTOSCAPE=3.36.0 scripts/vendor-static.sh   # an update
 #
 # Needs node/npm. `npm pack` fetches the published tarball without installing
 # anything or running package scripts; only the built files and licences are
-# kept. Update the versions in service/static/vendor/README.md afterwards.
+# kept. Update the versions in kgqa/web/static/vendor/README.md afterwards.
 set -eu
 
 YASGUI="${YASGUI:-4.6.2}"
 CYTOSCAPE="${CYTOSCAPE:-3.35.0}"
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
-vendor="$root/service/static/vendor"
+vendor="$root/kgqa/web/static/vendor"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 
@@ -35,7 +35,7 @@ cp cytoscape/package/LICENSE "$vendor/cytoscape/LICENSE"
 if [ -f yasgui/package/LICENSE ]; then
   cp yasgui/package/LICENSE "$vendor/yasgui/LICENSE"
 elif [ ! -f "$vendor/yasgui/LICENSE" ]; then
-  echo "warning: no LICENSE in @zazuko/yasgui@$YASGUI; keep service/static/vendor/yasgui/LICENSE" >&2
+  echo "warning: no LICENSE in @zazuko/yasgui@$YASGUI; keep kgqa/web/static/vendor/yasgui/LICENSE" >&2
 fi
 
 printf '%s\n' "@zazuko/yasgui $YASGUI" "cytoscape $CYTOSCAPE" >"$vendor/VERSIONS"

@@ -66,7 +66,7 @@ from tests.procs import stop  # noqa: E402 - re-exported for the test modules
 @pytest.fixture(scope="session")
 def built_state():
     """The state (store + registry) on the built graph, shared by the apps of the session."""
-    from service.config import open_state
+    from kgqa.state import open_state
 
     state = open_state(BUILT)
     yield state
@@ -75,7 +75,7 @@ def built_state():
 
 @pytest.fixture(scope="session")
 def app(built_state):
-    from service import create_app
+    from kgqa.web import create_app
 
     return create_app({"TESTING": True, **BUILT}, state=built_state)
 
@@ -87,7 +87,7 @@ def client(app):
 
 @pytest.fixture(scope="session")
 def mini_state():
-    from service.config import open_state
+    from kgqa.state import open_state
 
     state = open_state(MINI)
     yield state
@@ -96,7 +96,7 @@ def mini_state():
 
 @pytest.fixture(scope="session")
 def mini_app(mini_state):
-    from service import create_app
+    from kgqa.web import create_app
 
     return create_app({"TESTING": True, **MINI}, state=mini_state)
 
@@ -190,7 +190,7 @@ def oxigraph_endpoint(tmp_path_factory) -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def remote_state(oxigraph_endpoint):
-    from service.config import open_state
+    from kgqa.state import open_state
 
     state = open_state({"KGQA_ENDPOINT": oxigraph_endpoint})
     yield state

@@ -6,7 +6,7 @@ import csv
 import io
 import re
 
-from service import create_app
+from kgqa.web import create_app
 from tests.conftest import MINI
 
 

@@ -1,4 +1,4 @@
-"""Questions in plain language, end to end through /api/ask (service/ask.py, intents.py).
+"""Questions in plain language, end to end through /api/ask (kgqa/qa/ask.py, intents.py).
 
 The questions in tests/data/questions.json are our own, one or more per kind of question,
 phrased differently from any list the code was written against; each names what a correct
@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from service import create_app
+from kgqa.web import create_app
 
 ROOT = Path(__file__).resolve().parent.parent
 QUESTIONS = json.loads((ROOT / "tests" / "data" / "questions.json").read_text(encoding="utf-8"))["questions"]

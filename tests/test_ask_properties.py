@@ -16,9 +16,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from service import create_app
-from service.ask import answer_question, asker_for
-from service.intents import NotUnderstood, Reading, prepare, understand
+from kgqa.qa.ask import answer_question, asker_for
+from kgqa.qa.intents import NotUnderstood, Reading, prepare, understand
+from kgqa.web import create_app
 
 NAMES = [
     "MiniMax",

@@ -207,7 +207,7 @@ CASES: list[Bad] = [
     Bad("entity-canary", "GET", "/entity/" + q("file://{canary}"), 404, "no entity"),
     Bad("entity-nul", "GET", "/entity/%00", 404, "no entity"),
     Bad("entity-script", "GET", "/entity/%3Cscript%3Ealert(1)%3C%2Fscript%3E", 404, "no entity"),
-    Bad("static-dotdot", "GET", "/static/web/%2e%2e/%2e%2e/%2e%2e/service/config.py", 404, "no such resource"),
+    Bad("static-dotdot", "GET", "/static/web/%2e%2e/%2e%2e/%2e%2e/kgqa/settings.py", 404, "no such resource"),
     Bad("static-encoded-slash", "GET", "/static/web/..%2f..%2f..%2fservice%2fconfig.py", 404, "no such resource"),
     Bad("static-backslash", "GET", "/static/web/css/..%5c..%5c..%5cconfig.py", 404, "no such resource"),
     Bad("static-absolute", "GET", "/static/web//etc/passwd", 404, "no such resource"),

@@ -1,4 +1,4 @@
-"""`kgqa build`: deterministic, up to date, and safe on bad input (kg/build.py)."""
+"""`kgqa build`: deterministic, up to date, and safe on bad input (kgqa/kg/build.py)."""
 
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from kg.build import OUTPUT_FILES, BuildError, Paths, build
-from kg.facts import FactError
-from kg.staging import install, recover
+from kgqa.kg.build import OUTPUT_FILES, BuildError, Paths, build
+from kgqa.kg.facts import FactError
+from kgqa.kg.staging import install, recover
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -34,7 +34,7 @@ def test_committed_dist_is_up_to_date_and_builds_are_byte_identical(tmp_path: Pa
     """A fresh build, in another process with another hash seed, equals the committed kg/dist/."""
     out = tmp_path / "dist"
     env = {**os.environ, "PYTHONHASHSEED": "12345"}
-    subprocess.run([sys.executable, "-m", "kg.build", "--out", str(out), "-q"], check=True, env=env, cwd=ROOT)
+    subprocess.run([sys.executable, "-m", "kgqa.kg.build", "--out", str(out), "-q"], check=True, env=env, cwd=ROOT)
     stale = [name for name in OUTPUT_FILES if not filecmp.cmp(out / name, ROOT / "kg" / "dist" / name, shallow=False)]
     assert not stale, f"kg/dist/ is stale or the build is not deterministic: {stale}; run `make build`"
 
@@ -104,7 +104,7 @@ def test_cli_reports_failure_with_exit_1(tmp_path: Path) -> None:
     paths = _project_copy(tmp_path)
     _break(paths, "rounds.yaml", "type: SeriesB", "type: [SeriesB")
     result = subprocess.run(
-        [sys.executable, "-m", "kg.build", "--root", str(tmp_path), "--out", str(tmp_path / "out")],
+        [sys.executable, "-m", "kgqa.kg.build", "--root", str(tmp_path), "--out", str(tmp_path / "out")],
         capture_output=True,
         text=True,
         cwd=ROOT,
@@ -150,7 +150,7 @@ def test_store_input_keeps_the_article_text_exact() -> None:
 
 
 def test_staging_left_by_a_killed_build_is_removed(tmp_path: Path) -> None:
-    from kg.staging import remove_abandoned
+    from kgqa.kg.staging import remove_abandoned
 
     dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
     abandoned = tmp_path / f".dist-{dead.stdout.strip()}-abc"

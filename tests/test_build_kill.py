@@ -1,6 +1,6 @@
-"""A build killed mid-way never leaves a half-written `kg/dist/` (issue 7; kg/build.py `install`).
+"""A build killed mid-way never leaves a half-written `kg/dist/` (issue 7; kgqa/kg/build.py `install`).
 
-`python -m kg.build --root COPY --out COPY/kg/dist` runs on a copy of the project and is killed
+`python -m kgqa.kg.build --root COPY --out COPY/kg/dist` runs on a copy of the project and is killed
 with SIGKILL (the whole process group, so HermiT's Java process too) at a stage its progress lines
 on stderr announce. The output directory must then hold exactly the previous build or exactly the
 new one, never a mix, and whatever the kill left behind must be harmless: only hidden `.dist-*`
@@ -39,7 +39,7 @@ def _snapshot(directory: Path) -> dict[str, bytes]:
 def _build(root: Path, tmpdir: Path) -> subprocess.Popen:
     env = {**os.environ, "TMPDIR": str(tmpdir), "PYTHONUNBUFFERED": "1"}
     return subprocess.Popen(
-        [sys.executable, "-m", "kg.build", "--root", str(root), "--out", str(root / "kg" / "dist")],
+        [sys.executable, "-m", "kgqa.kg.build", "--root", str(root), "--out", str(root / "kg" / "dist")],
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,
@@ -106,7 +106,7 @@ def test_killed_while_writing_dist_is_old_or_new_never_mixed(tmp_path: Path) -> 
     # Harmless: hidden staging directories, never read by the service (it reads kg/dist only).
     # The next build completes and installs the new set whatever the kill left.
     done = subprocess.run(
-        [sys.executable, "-m", "kg.build", "--root", str(root), "--out", str(root / "kg" / "dist"), "-q"],
+        [sys.executable, "-m", "kgqa.kg.build", "--root", str(root), "--out", str(root / "kg" / "dist"), "-q"],
         cwd=ROOT,
         env={**os.environ, "TMPDIR": str(tmpdir)},
         capture_output=True,

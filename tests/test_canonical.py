@@ -1,11 +1,11 @@
-"""The one reading of a query's text (`service.canonical`): tokens, canonical text, what they say."""
+"""The one reading of a query's text (`kgqa.sparql.canonical`): tokens, canonical text, what they say."""
 
 from __future__ import annotations
 
 import pytest
 
-from service import canonical
-from service.errors import BadQuery, Forbidden
+from kgqa.errors import BadQuery, Forbidden
+from kgqa.sparql import canonical
 
 # RFC 3986 §5.4.1, "normal examples", and §5.4.2 "abnormal examples" (strict parser).
 BASE = "http://a/b/c/d;p?q"

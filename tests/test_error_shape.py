@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from service import create_app
+from kgqa.web import create_app
 from tests.conftest import ENDLESS, MINI
 
 CASES = [

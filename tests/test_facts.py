@@ -1,11 +1,11 @@
-"""Reading the curated YAML facts (kg/facts.py): shape checks with file:line errors."""
+"""Reading the curated YAML facts (kgqa/kg/facts.py): shape checks with file:line errors."""
 
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
-from kg.facts import FactError, load_facts
+from kgqa.kg.facts import FactError, load_facts
 
 FACTS = Path(__file__).resolve().parent.parent / "kg" / "facts"
 

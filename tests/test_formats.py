@@ -9,7 +9,8 @@ import pytest
 from werkzeug.datastructures import MIMEAccept
 from werkzeug.http import parse_accept_header
 
-from service import formats
+from kgqa import vocab
+from kgqa.sparql import encode, formats
 
 SPARQLWRAPPER_JSON = "application/sparql-results+json,application/json,text/javascript,application/javascript"
 SPARQLSTAR_JSON = "application/x-sparqlstar-results+json,application/sparql-results+json,application/json"
@@ -81,7 +82,7 @@ def _solutions():
 @pytest.mark.parametrize("fmt", formats.RESULT_FORMATS, ids=lambda f: f.name)
 def test_encode_caps_rows_and_says_so(fmt):
     store, q = _solutions()
-    enc = formats.encode(store.query(q), fmt, formats.TURTLE, 3)
+    enc = encode.encode(store.query(q), fmt, formats.TURTLE, 3)
     assert enc.truncated and enc.form == "solutions" and enc.variables == ("s", "o")
     if fmt is formats.SPARQL_JSON:
         assert len(json.loads(enc.data)["results"]["bindings"]) == 3
@@ -91,7 +92,7 @@ def test_encode_caps_rows_and_says_so(fmt):
 
 def test_encode_uncapped_when_under_the_cap():
     store, q = _solutions()
-    enc = formats.encode(store.query(q), formats.SPARQL_JSON, formats.TURTLE, 7)
+    enc = encode.encode(store.query(q), formats.SPARQL_JSON, formats.TURTLE, 7)
     assert not enc.truncated
     rows = json.loads(enc.data)["results"]["bindings"]
     assert rows[0]["o"] == {"type": "literal", "value": 'v "0" {#}', "xml:lang": "en"}
@@ -99,23 +100,23 @@ def test_encode_uncapped_when_under_the_cap():
 
 def test_encode_graph_and_boolean():
     store, _ = _solutions()
-    enc = formats.encode(store.query("CONSTRUCT WHERE { ?s ?p ?o }"), formats.SPARQL_JSON, formats.N_TRIPLES, 2)
+    enc = encode.encode(store.query("CONSTRUCT WHERE { ?s ?p ?o }"), formats.SPARQL_JSON, formats.N_TRIPLES, 2)
     assert enc.form == "graph" and enc.truncated and len(enc.data.strip().splitlines()) == 2
-    enc = formats.encode(store.query("ASK { ?s ?p ?o }"), formats.SPARQL_XML, formats.N_TRIPLES, 2)
+    enc = encode.encode(store.query("ASK { ?s ?p ?o }"), formats.SPARQL_XML, formats.N_TRIPLES, 2)
     assert enc.form == "boolean" and b"<boolean>true</boolean>" in enc.data
 
 
 def test_term_to_json_datatypes():
-    lit = ox.Literal("5", datatype=ox.NamedNode(formats.XSD + "integer"))
-    assert formats.term_to_sparql_json(lit) == {"type": "literal", "value": "5", "datatype": formats.XSD + "integer"}
-    assert formats.term_to_sparql_json(ox.Literal("x")) == {"type": "literal", "value": "x"}
-    assert formats.term_to_sparql_json(ox.BlankNode("b1")) == {"type": "bnode", "value": "b1"}
+    lit = ox.Literal("5", datatype=ox.NamedNode(vocab.XSD + "integer"))
+    assert encode.term_to_sparql_json(lit) == {"type": "literal", "value": "5", "datatype": vocab.XSD + "integer"}
+    assert encode.term_to_sparql_json(ox.Literal("x")) == {"type": "literal", "value": "x"}
+    assert encode.term_to_sparql_json(ox.BlankNode("b1")) == {"type": "bnode", "value": "b1"}
 
 
 def _awkward_store(*, star: bool = True) -> ox.Store:
     """Terms that could trip a line-per-row format: newlines, tabs, quotes, escapes, RDF-star."""
     ex = "http://example.org/"
-    xsd = formats.XSD
+    xsd = vocab.XSD
     objects = [
         ox.Literal('a\nb\tc"d\\e\r'),
         ox.Literal("x", language="en-GB"),
@@ -143,15 +144,15 @@ AWKWARD = "SELECT ?p ?o ?unbound WHERE { ?s ?p ?o OPTIONAL { ?s <http://none> ?u
 def test_native_encoding_matches_the_term_by_term_writer(cap):
     """Solutions written by pyoxigraph (through TSV) carry the same terms as the Python writer."""
     store = _awkward_store()
-    enc = formats.encode(
+    enc = encode.encode(
         store.query(AWKWARD, use_default_graph_as_union=True), formats.SPARQL_JSON, formats.N_TRIPLES, cap
     )
     rows = list(store.query(AWKWARD, use_default_graph_as_union=True))[: cap or None]
-    expected = json.loads(formats.solutions_json(("p", "o", "unbound"), rows))
+    expected = json.loads(encode.solutions_json(("p", "o", "unbound"), rows))
     assert json.loads(enc.data) == expected
     assert enc.truncated == (cap == 5) and enc.variables == ("p", "o", "unbound")
     for fmt in (formats.SPARQL_XML, formats.TSV):
-        other = formats.encode(store.query(AWKWARD, use_default_graph_as_union=True), fmt, formats.N_TRIPLES, cap)
+        other = encode.encode(store.query(AWKWARD, use_default_graph_as_union=True), fmt, formats.N_TRIPLES, cap)
         parsed = ox.parse_query_results(other.data, format=fmt.oxigraph)
         assert [list(r) for r in parsed] == [list(r) for r in rows]
 
@@ -161,7 +162,7 @@ def test_native_graph_encoding_keeps_every_triple():
     for fmt in formats.GRAPH_FORMATS:
         store = _awkward_store(star=fmt in (formats.TURTLE, formats.N_TRIPLES))
         want = {q.triple for q in store}
-        enc = formats.encode(store.query(construct, use_default_graph_as_union=True), formats.SPARQL_JSON, fmt, 1000)
+        enc = encode.encode(store.query(construct, use_default_graph_as_union=True), formats.SPARQL_JSON, fmt, 1000)
         assert not enc.truncated
         assert {q.triple for q in ox.parse(enc.data, format=fmt.oxigraph)} == want, fmt.name
 
@@ -177,13 +178,13 @@ def test_row_cap_across_many_writer_chunks(cap):
             )
         )
     q = "SELECT ?s WHERE { ?s ?p ?o } ORDER BY ?s"
-    enc = formats.encode(store.query(q), formats.SPARQL_JSON, formats.N_TRIPLES, cap)
+    enc = encode.encode(store.query(q), formats.SPARQL_JSON, formats.N_TRIPLES, cap)
     rows = json.loads(enc.data)["results"]["bindings"]
     assert len(rows) == cap and enc.truncated == (cap < 5000)
     assert [r["s"]["value"] for r in rows] == [f"http://example.org/s{i:05d}" for i in range(cap)]
     if cap < 5000:
         assert f"cut at {cap} rows" in (enc.note or "")
-    graph = formats.encode(store.query("CONSTRUCT WHERE { ?s ?p ?o }"), formats.SPARQL_JSON, formats.N_TRIPLES, cap)
+    graph = encode.encode(store.query("CONSTRUCT WHERE { ?s ?p ?o }"), formats.SPARQL_JSON, formats.N_TRIPLES, cap)
     assert len(graph.data.splitlines()) == cap and graph.truncated == (cap < 5000)
 
 
@@ -194,6 +195,6 @@ def test_a_query_error_while_writing_is_not_mistaken_for_a_limit():
         def write(self, chunk: bytes) -> int:
             raise OSError("disk on fire")
 
-    sink = formats._LineSink(10, 10**6)
+    sink = encode._LineSink(10, 10**6)
     with pytest.raises(OSError, match="disk on fire"):
         sink.fill(lambda out: Broken().write(b"x"))

@@ -138,7 +138,7 @@ def test_zz_examples_were_run() -> None:
         assert n >= minimum * min(1.0, SCALE), f"{route}: only {n} examples ran"
 
 
-# --- the canned-query parameter binder (service/queries.py `bind`/`to_term`) --------------------
+# --- the canned-query parameter binder (kgqa/canned/registry.py `bind`/`to_term`) --------------------
 
 # Any code point, lone surrogates included: they reach `bind` from `kgqa query --param` (argv bytes
 # that are not UTF-8 decode to surrogates), though not over HTTP.
@@ -176,8 +176,9 @@ class _Recorder:
 @example(value="a\ud800", kind=("string", ()))  # was a ValueError (a 500 over any route that reached it)
 @example(value="a\ud800", kind=("iri", ()))
 def test_binder_gives_a_term_or_a_400_naming_the_parameter(mini_state: Any, value: str, kind: tuple) -> None:
-    from service.errors import BadQuery
-    from service.queries import Param, to_term
+    from kgqa.canned.params import to_term
+    from kgqa.canned.registry import Param
+    from kgqa.errors import BadQuery
 
     ptype, choices = kind
     canned = mini_state.registry.get("investors")
@@ -199,9 +200,9 @@ def test_binder_gives_a_term_or_a_400_naming_the_parameter(mini_state: Any, valu
 @given(text=any_text, n=any_text)
 def test_parameters_never_change_the_query_text(mini_state: Any, text: str, n: str) -> None:
     """Whatever the values, the store runs the canned query's own (checked) text, and `text` comes back intact."""
-    from service.errors import BadQuery
-    from service.policy import check_query
-    from service.queries import run
+    from kgqa.canned.results import run
+    from kgqa.errors import BadQuery
+    from kgqa.sparql.policy import check_query
 
     recorder = _Recorder(mini_state.store)
     state = dataclasses.replace(mini_state, store=recorder)

@@ -14,8 +14,8 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from kg.generate import TRIPLES_PER_ORG, generate, main, money_label
-from kg.materialize import materialize
+from kgqa.kg.generate import TRIPLES_PER_ORG, generate, main, money_label
+from kgqa.kg.materialize import materialize
 
 ROOT = Path(__file__).resolve().parent.parent
 ASSERTED = ox.NamedNode("https://w3id.org/kgqa/graph/asserted")
@@ -116,8 +116,8 @@ def test_amounts_are_decimals_with_labels_as_the_build_writes_them(small: ox.Sto
         )
     )
     assert len(amounts) > 100
-    from kg.facts import Amount
-    from kg.triples import money_label as build_label
+    from kgqa.kg.facts import Amount
+    from kgqa.kg.triples import money_label as build_label
 
     for row in amounts:
         value = row["v"]

@@ -219,7 +219,7 @@ def test_good_hosts_pass_and_are_not_reflected(mini_app, host: str) -> None:
 
 
 def test_public_url_names_the_endpoint(mini_state) -> None:
-    from service import create_app
+    from kgqa.web import create_app
 
     app = create_app({"TESTING": True, **MINI, "KGQA_PUBLIC_URL": "https://kg.example.org/"}, state=mini_state)
     r = app.test_client().get("/sparql", headers={"Accept": "text/turtle", "Host": "evil.example"})

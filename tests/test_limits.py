@@ -14,9 +14,10 @@ from typing import Any
 import pyoxigraph as ox
 import pytest
 
-from service import create_app, formats
-from service.config import load_config
-from service.policy import MAX_NESTING
+from kgqa.settings import load_config
+from kgqa.sparql import encode, formats
+from kgqa.sparql.policy import MAX_NESTING
+from kgqa.web import create_app
 from tests.conftest import ENDLESS, MINI
 
 MAX_BYTES = 1500
@@ -86,16 +87,16 @@ def test_encode_fits_any_limit() -> None:
         store.add(ox.Quad(ox.NamedNode(f"{ex}s{i}"), ox.NamedNode(ex + "p"), ox.Literal("ü" * (i % 40) + '"<&>')))
     for limit in (0, 50, 333, 2000, 20_000):
         for fmt in formats.RESULT_FORMATS:
-            enc = formats.encode(store.query("SELECT * { ?s ?p ?o }"), fmt, formats.N_TRIPLES, None, limit)
+            enc = encode.encode(store.query("SELECT * { ?s ?p ?o }"), fmt, formats.N_TRIPLES, None, limit)
             assert enc.truncated and "KGQA_MAX_RESULT_BYTES" in (enc.note or "")
             if len(enc.data) > limit:  # only an empty result may be larger: its header alone is
                 assert "cut at 0 rows" in (enc.note or ""), (fmt.name, limit)
         for fmt in formats.GRAPH_FORMATS:
-            enc = formats.encode(store.query("CONSTRUCT WHERE { ?s ?p ?o }"), formats.SPARQL_JSON, fmt, None, limit)
+            enc = encode.encode(store.query("CONSTRUCT WHERE { ?s ?p ?o }"), formats.SPARQL_JSON, fmt, None, limit)
             assert enc.truncated
             if len(enc.data) > limit:  # prefixes of an empty Turtle/RDF-XML document
                 assert "cut at 0 triples" in (enc.note or ""), (fmt.name, limit)
-    enc = formats.encode(store.query("SELECT * { ?s ?p ?o }"), formats.SPARQL_JSON, formats.N_TRIPLES, 1000, 10**9)
+    enc = encode.encode(store.query("SELECT * { ?s ?p ?o }"), formats.SPARQL_JSON, formats.N_TRIPLES, 1000, 10**9)
     assert not enc.truncated and enc.note is None and len(json.loads(enc.data)["results"]["bindings"]) == 300
 
 

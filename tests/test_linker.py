@@ -1,10 +1,10 @@
-"""Entity linking (service/linker.py): names, aliases, Chinese, case, possessives, typos."""
+"""Entity linking (kgqa/qa/linker.py): names, aliases, Chinese, case, possessives, typos."""
 
 from __future__ import annotations
 
 import pytest
 
-from service.linker import Linker, Target, normalise
+from kgqa.qa.linker import Linker, Target, normalise
 
 ALIBABA = Target("kgr:Alibaba_Group", "Alibaba Group", frozenset({"Organization", "TechGiant"}))
 CLOUD = Target("kgr:Alibaba_Cloud", "Alibaba Cloud", frozenset({"Organization"}))

@@ -1,4 +1,4 @@
-"""`kgqa load --store DIR` (service/loader.py) and the entity index kept beside it (service/name_index.py).
+"""`kgqa load --store DIR` (kgqa/cli/load.py) and the entity index kept beside it (kgqa/qa/names.py).
 
 What a user relies on: several files add up; loading twice leaves one copy; a load that fails at
 any step leaves the store as it was; loaded facts get their rule entailments; and `kgqa serve
@@ -16,10 +16,10 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from kg.generate import generate
-from service import name_index
-from service.loader import load_into_store
-from service.queries import Registry
+from kgqa.canned.registry import Registry
+from kgqa.cli.load import load_into_store
+from kgqa.kg.generate import generate
+from kgqa.qa import names as name_index
 
 ROOT = Path(__file__).resolve().parent.parent
 KGQA = str(Path(sys.executable).with_name("kgqa"))
@@ -123,8 +123,8 @@ def test_staging_left_by_a_killed_load_is_removed_by_the_next(tmp_path: Path, ge
 
 
 def test_the_index_is_written_beside_the_data_and_read_only_while_it_matches(tmp_path: Path) -> None:
-    from service.ask import asker_for
-    from service.config import open_state
+    from kgqa.qa.ask import asker_for
+    from kgqa.state import open_state
 
     db = tmp_path / "db"
     load([(ARTICLE, None), (ONTOLOGY, ONTOLOGY_GRAPH)], db, names_query=NAMES)
@@ -183,8 +183,8 @@ def test_kgqa_load_then_serve_answers_from_the_store(tmp_path: Path) -> None:
 
 def test_the_index_is_not_cut_by_the_row_limit() -> None:
     """At 1M triples `names` has ~96,000 rows; the per-query row cap must not drop entities."""
-    from service.ask import asker_for
-    from service.config import open_state
+    from kgqa.qa.ask import asker_for
+    from kgqa.state import open_state
 
     def labels(max_rows: int) -> dict[str, str]:
         state = open_state({"KGQA_MAX_ROWS": max_rows, "KGQA_WORKERS": 1})

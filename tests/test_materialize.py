@@ -1,6 +1,6 @@
-"""`kg.materialize`: the rules reproduce HermiT's conclusions on the article and scale to big graphs.
+"""`kgqa.kg.materialize`: the rules reproduce HermiT's conclusions on the article and scale to big graphs.
 
-The article graph's inferred named graph is HermiT's (kg/reason.py); run on the *asserted* graph
+The article graph's inferred named graph is HermiT's (kgqa/kg/reason.py); run on the *asserted* graph
 alone, the rules must produce the same facts about individuals: investsIn (with the subsidiary
 chain: Alibaba invests in 01.AI through Alibaba Cloud), hasInvestor, investee, participatedIn,
 hasLeadInvestor, backs/backedBy, subsidiaryOf, types with their super-classes, and the Unicorn
@@ -16,8 +16,8 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from kg.generate import generate
-from kg.materialize import compile_rules, main, materialize
+from kgqa.kg.generate import generate
+from kgqa.kg.materialize import compile_rules, main, materialize
 
 ROOT = Path(__file__).resolve().parent.parent
 KGQA = "https://w3id.org/kgqa/ontology#"

@@ -11,8 +11,8 @@ import urllib.parse
 
 import pytest
 
-from service.errors import BadQuery, Forbidden, TooLarge
-from service.policy import check_dataset, check_query, oxigraph_syntax_error
+from kgqa.errors import BadQuery, Forbidden, TooLarge
+from kgqa.sparql.policy import check_dataset, check_query, oxigraph_syntax_error
 from tests.traps import SECRET, TrapHandler
 
 _opened: list[str] = []
@@ -166,8 +166,8 @@ def test_a_query_with_over_a_hundred_patterns_is_checked_and_run(client):
 
 
 def test_a_long_query_is_stopped_at_the_time_limit():
-    from service import create_app
-    from service.config import open_state
+    from kgqa.state import open_state
+    from kgqa.web import create_app
 
     long_query = _many_patterns(3500)  # 56 KB, under the 64 KB limit; Oxigraph plans it for minutes
     assert len(long_query) < 64 * 1024

@@ -16,8 +16,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from service.errors import ApiError
-from service.policy import check_query
+from kgqa.errors import ApiError
+from kgqa.sparql.policy import check_query
 from tests.traps import TrapHandler
 
 _IDS = itertools.count()

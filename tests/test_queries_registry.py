@@ -5,8 +5,10 @@ from __future__ import annotations
 import pyoxigraph as ox
 import pytest
 
-from service.errors import BadQuery
-from service.queries import QueryFileError, Registry, bind, parse_file, run
+from kgqa.canned.params import bind
+from kgqa.canned.registry import QueryFileError, Registry, parse_file
+from kgqa.canned.results import run
+from kgqa.errors import BadQuery
 from tests.conftest import MINI_QUERIES, ROOT
 
 XSD = "http://www.w3.org/2001/XMLSchema#"

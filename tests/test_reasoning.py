@@ -1,4 +1,4 @@
-"""The three inferences the ontology promises, checked with HermiT (kg/reason.py).
+"""The three inferences the ontology promises, checked with HermiT (kgqa/kg/reason.py).
 
 1. Unicorn is a defined class: a start-up valued at US$1 billion or more.
 2. An investment by a subsidiary counts for its parent (property chain).
@@ -18,8 +18,8 @@ from rdflib import RDF, Dataset, Graph, Literal, URIRef
 from rdflib.namespace import OWL, XSD
 from reasoning import require
 
-from kg.reason import ReasoningError, infer, run_hermit
-from kg.triples import KGQA, RES
+from kgqa.kg.reason import ReasoningError, infer, run_hermit
+from kgqa.kg.triples import KGQA, RES
 
 ROOT = Path(__file__).resolve().parent.parent
 INFERRED = URIRef("https://w3id.org/kgqa/graph/inferred")

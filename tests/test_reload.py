@@ -23,8 +23,8 @@ from typing import Any
 import pytest
 from flask import current_app, jsonify
 
-from service import create_app
-from service.reload import ReloadError
+from kgqa.web import create_app
+from kgqa.web.reload import ReloadError
 from tests.conftest import BIN, MINI, MINI_DATA, ROOT, free_port, stop, wait_until_responds
 from tests.procs import wait_for
 

@@ -11,7 +11,7 @@ import subprocess
 import pyoxigraph as ox
 import pytest
 
-from service.queries import run
+from kgqa.canned.results import run
 from tests.conftest import BIN, ROOT
 
 pytestmark = pytest.mark.server
@@ -91,7 +91,7 @@ def test_load_is_idempotent(oxigraph_endpoint, remote_state):
 
 
 def test_service_on_remote_store(remote_state):
-    from service import create_app
+    from kgqa.web import create_app
 
     client = create_app({"TESTING": True}, state=remote_state).test_client()
     r = client.get("/api/queries/round-lead?startup=MiniMax")
@@ -106,7 +106,7 @@ def test_service_on_remote_store(remote_state):
 def test_remote_store_runs_no_service_the_review_smuggled(remote_state, trap):
     """The remote `oxigraph serve` has a network: a SERVICE that got past the policy would reach the
     loopback trap from there. The review's three bypasses, and the whole refusal list, reach nothing."""
-    from service import create_app
+    from kgqa.web import create_app
     from tests.test_policy import refused_queries
     from tests.traps import TrapHandler
 

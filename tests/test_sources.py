@@ -1,10 +1,10 @@
-"""Sentence splitting and quote lookup in the article (kg/sources.py)."""
+"""Sentence splitting and quote lookup in the article (kgqa/kg/sources.py)."""
 
 from pathlib import Path
 
 import pytest
 
-from kg.sources import QuoteNotFound, SourceText
+from kgqa.kg.sources import QuoteNotFound, SourceText
 
 ARTICLE = Path(__file__).resolve().parent.parent / "kg" / "sources" / "mondo-finance-2024-03-07.txt"
 

@@ -10,7 +10,7 @@ import pyoxigraph as ox
 import pytest
 import rdflib
 
-from service import formats
+from kgqa.sparql import formats
 
 SELECT = (
     "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> "

@@ -11,10 +11,12 @@ import threading
 import pyoxigraph as ox
 import pytest
 
-from service import formats
-from service.errors import BadQuery, QueryTimeout
-from service.pool import StoreSpec
-from service.store import Dataset, OxigraphStore, inject_values
+from kgqa.errors import BadQuery, QueryTimeout
+from kgqa.sparql import formats
+from kgqa.sparql.results import Dataset
+from kgqa.sparql.values import inject_values
+from kgqa.store.oxigraph import OxigraphStore
+from kgqa.store.pool import StoreSpec
 from tests.conftest import ENDLESS, MINI_DATA, MINI_ONTOLOGY
 
 KGR = "https://w3id.org/kgqa/resource/"
@@ -116,7 +118,7 @@ def test_timeout_kills_the_worker_and_others_keep_serving(mini_state):
 
 
 def test_on_disk_store_read_only_in_several_workers(tmp_path):
-    from service.cli import load_into_store
+    from kgqa.cli.main import load_into_store
 
     pairs = [(MINI_DATA, None), (MINI_ONTOLOGY, ONTOLOGY)]
     log = []
@@ -176,7 +178,7 @@ def test_a_remote_reply_is_read_only_up_to_a_bound():
     at a line, instead of holding the whole answer in memory before the byte limit applies."""
     import http.server
 
-    from service.store import READ_FACTOR, RemoteStore
+    from kgqa.store.remote import READ_FACTOR, RemoteStore
 
     total = 50 * 1024 * 1024
     sent = {"bytes": 0}

@@ -34,7 +34,7 @@ import pytest
 import rdflib
 from rdflib.compare import isomorphic
 
-from service.formats import INTEGER_TYPES, XSD
+from kgqa.vocab import INTEGER_TYPES, XSD
 from tests import w3c_suite as w3c
 from tests.conftest import MINI_QUERIES
 
@@ -180,8 +180,8 @@ def w3c_data(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[Path,
 
 @pytest.fixture(scope="session")
 def w3c_app(w3c_data):
-    from service import create_app
-    from service.config import open_state
+    from kgqa.state import open_state
+    from kgqa.web import create_app
 
     config = {
         "KGQA_DATA_FILES": [str(w3c_data[0])],

@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 import pytest
 from flask.testing import FlaskClient
 
-from service import web
+from kgqa.web import pages as web
 
 STATIC = Path(web.__file__).parent / "static"
 VENDOR = STATIC / "vendor"
@@ -168,7 +168,7 @@ def test_pages_need_no_unsafe_inline_script(client: FlaskClient, path: str) -> N
     page = parse(response.get_data(as_text=True))
     assert page.inline_scripts == 0
     assert page.handlers == []
-    if not path.startswith("/entity/"):  # entity pages belong to service/entities.py
+    if not path.startswith("/entity/"):  # entity pages belong to kgqa/web/entities.py
         policy = response.headers["Content-Security-Policy"]
         assert "script-src 'self'" in policy and "unsafe-eval" not in policy
         assert "connect-src 'self'" in policy

@@ -33,9 +33,9 @@ from typing import Any
 
 import pytest
 
-from service.errors import BadQuery, EngineFailure, Forbidden, QueryTimeout, ResourceLimit
-from service.pool import HOST, ISOLATED, ISOLATED_USERNS, QueryPool, StoreSpec, death_cause
-from service.store import OxigraphStore
+from kgqa.errors import BadQuery, EngineFailure, Forbidden, QueryTimeout, ResourceLimit
+from kgqa.store.oxigraph import OxigraphStore
+from kgqa.store.pool import HOST, ISOLATED, ISOLATED_USERNS, QueryPool, StoreSpec, death_cause
 from tests.conftest import (
     ENDLESS,
     MINI,
@@ -85,7 +85,7 @@ def test_healthz_says_whether_workers_are_isolated(mini_client: Any) -> None:
 
 
 def test_on_disk_store_opens_inside_the_namespace(tmp_path: Any, trap: str) -> None:
-    from service.cli import load_into_store
+    from kgqa.cli.main import load_into_store
 
     class Quiet:
         def write(self, s: str) -> None:
@@ -110,7 +110,7 @@ def test_on_disk_store_opens_inside_the_namespace(tmp_path: Any, trap: str) -> N
 
 _AS_NOBODY = """
 import json, socket, sys
-from service.pool import isolate_network
+from kgqa.store.pool import isolate_network
 mode, detail = isolate_network()
 try:
     socket.create_connection(("127.0.0.1", int(sys.argv[2])), timeout=5).close()
@@ -250,7 +250,7 @@ class _Recording:
 def test_check_and_run_share_one_deadline(mini_state: Any) -> None:
     """Over `/sparql`: the check and the run get the same deadline, taken before the check, so the
     run has only what the check left (it used to get a fresh 1.5 s of its own)."""
-    from service import create_app
+    from kgqa.web import create_app
 
     recording = _Recording(mini_state.store)
     state = dataclasses.replace(mini_state, store=recording)
@@ -290,7 +290,7 @@ def test_user_calls_cannot_take_the_reserved_worker() -> None:
 def test_slow_sparql_queries_do_not_starve_questions_and_canned_queries() -> None:
     """Four endless `/sparql` queries against two shared workers; questions and a canned query
     still get the reserved worker and answer (they used to wait for a worker, then get a 503)."""
-    from service import create_app
+    from kgqa.web import create_app
 
     app = create_app({"TESTING": True, "KGQA_WORKERS": 2, "KGQA_RESERVED_WORKERS": 1, "KGQA_QUERY_TIMEOUT": 6})
     try:

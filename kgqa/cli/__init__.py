@@ -1,0 +1,1 @@
+"""The `kgqa` command (build, load, serve, query, ask)."""

@@ -1,0 +1,475 @@
+"""The `kgqa` command: build, serve, load, query, ask.
+
+Exit codes follow pySHACL's habit: 0 success, 1 the task failed (bad query, build report), 2 the
+command could not run (missing files, unreachable endpoint, bad arguments).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import signal
+import sys
+import urllib.parse
+import urllib.request
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from kgqa.cli.load import load_into_store, parse_files
+
+log = logging.getLogger("kgqa")
+
+
+def _store_overrides(args: argparse.Namespace) -> dict[str, Any]:
+    overrides: dict[str, Any] = {}
+    if getattr(args, "store", None):
+        overrides["KGQA_STORE_DIR"] = args.store
+    if getattr(args, "endpoint", None):
+        overrides["KGQA_ENDPOINT"] = args.endpoint
+    if getattr(args, "timeout", None) is not None:
+        overrides["KGQA_QUERY_TIMEOUT"] = args.timeout
+    if getattr(args, "workers", None) is not None:
+        overrides["KGQA_WORKERS"] = args.workers
+    for option, key in _SERVE_SETTINGS.items():
+        if getattr(args, option, None) is not None:
+            overrides[key] = getattr(args, option)
+    return overrides
+
+
+# `kgqa serve` options that set a configuration key (kgqa/settings.py, kgqa/web/server.py).
+_SERVE_SETTINGS = {
+    "public_url": "KGQA_PUBLIC_URL",
+    "connection_limit": "KGQA_CONNECTION_LIMIT",
+    "idle_timeout": "KGQA_IDLE_TIMEOUT",
+    "header_timeout": "KGQA_HEADER_TIMEOUT",
+}
+
+
+# --- build -------------------------------------------------------------------------------------
+
+
+def cmd_build(args: argparse.Namespace, rest: Sequence[str]) -> int:
+    from kgqa.kg.build import main as build_main  # kg is only needed (owlready2, Java) to build
+
+    return int(build_main(list(rest)) or 0)
+
+
+# --- serve -------------------------------------------------------------------------------------
+
+
+def cmd_serve(args: argparse.Namespace, *, sock: Any = None, ready: Any = None) -> int:
+    """Serve under waitress (several threads); workers start before the port opens; clean stop.
+
+    With `--processes N` (N > 1) this process only supervises N copies of itself that share one
+    listening socket (kgqa/web/prefork.py); each copy comes back here with `sock`, the bound socket
+    to serve on, and `ready`, to call once it accepts connections.
+    """
+    if sock is None and getattr(args, "processes", 1) > 1:
+        from kgqa.web.prefork import serve_forked
+
+        return serve_forked(args.host, args.port, args.processes, lambda s, r: cmd_serve(args, sock=s, ready=r))
+    from kgqa.settings import load_config
+    from kgqa.state import open_state
+    from kgqa.web import create_app
+    from kgqa.web.server import make_server
+
+    config = load_config(_store_overrides(args))
+    state = open_state(config=config)
+
+    def stop(signum: int, frame: Any) -> None:
+        raise SystemExit(0)
+
+    # SIGTERM (systemd, docker, the tests) takes the same path as Ctrl-C: out of the server loop,
+    # then the finally below stops the query workers, so no process is left behind.
+    signal.signal(signal.SIGTERM, stop)
+    live: Any = state
+    try:
+        app = create_app(config, state=state)
+        live = app.extensions["kgqa"]
+        if hasattr(signal, "SIGHUP"):
+            # Reload the graph (kgqa/web/reload.py): load and check it aside, then swap; a bad graph
+            # is logged and the old one stays. The handler only starts a thread: the server loop
+            # runs in this thread and must not wait for a reload.
+            signal.signal(signal.SIGHUP, lambda signum, frame: live.reload_in_background())
+        # Waitress buffers a whole request body before the app sees it (up to 1 GB by default,
+        # spooled to a temporary file). Cap that at 1 MiB (or 4x the app's own limit): bodies the
+        # app refuses but waitress still reads get Flask's 413; larger ones get waitress's 413, also
+        # JSON (kgqa/web/server.py), without being read.
+        server = make_server(
+            app,
+            config,
+            sock=sock,
+            host=args.host,
+            port=args.port,
+            threads=args.threads,
+            ident="kgqa",
+            max_request_body_size=max(4 * int(app.config["MAX_CONTENT_LENGTH"]), 1 << 20),
+        )
+        port = sock.getsockname()[1] if sock is not None else server.effective_port
+        log.info(
+            "kgqa serving on http://%s:%s/ (%d triples; %s; %d threads; query time limit %g s; worker network: %s)",
+            args.host,
+            port,
+            state.triples,
+            config.get("KGQA_ENDPOINT")
+            or f"{config['KGQA_WORKERS']} query workers + {config.get('KGQA_RESERVED_WORKERS') or 0} reserved",
+            args.threads,
+            state.timeout,
+            getattr(state.store, "worker_network", "host"),
+        )
+        if ready is not None:
+            ready()  # the supervisor says "serving" once every process is ready
+        else:
+            print(f"kgqa serving on http://{args.host}:{port}/", flush=True)
+        server.run()
+    except (KeyboardInterrupt, SystemExit):
+        pass
+    finally:
+        log.info("stopping")
+        live.close()  # the current state, which a reload may have replaced
+    return 0
+
+
+# --- load --------------------------------------------------------------------------------------
+
+
+def _files_to_load(args: argparse.Namespace) -> list[tuple[Path, str | None]]:
+    """(file, graph) pairs: given files (triple formats go to --graph, or the asserted graph; the
+    configured ontology file to the ontology graph), or by default the built graph + ontology."""
+    from kgqa.settings import load_config
+    from kgqa.vocab import ASSERTED_GRAPH, ONTOLOGY_GRAPH
+
+    config = load_config()
+    ontology = Path(config["KGQA_ONTOLOGY"]).resolve()
+    if args.files:
+        pairs = []
+        for f in args.files:
+            p = Path(f)
+            graph = args.graph or (ONTOLOGY_GRAPH if p.resolve() == ontology else ASSERTED_GRAPH)
+            pairs.append((p, graph))
+    else:
+        pairs = [(Path(f), ASSERTED_GRAPH) for f in config["KGQA_DATA_FILES"]]
+        pairs.append((ontology, ONTOLOGY_GRAPH))
+    for p, _ in pairs:
+        if not p.is_file():
+            raise FileNotFoundError(f"{p} not found (run `kgqa build` first?)")
+    return pairs
+
+
+def default_graph_store(endpoint: str) -> str:
+    """Oxigraph serves queries at /query and the Graph Store Protocol at /store; guess likewise."""
+    parts = urllib.parse.urlsplit(endpoint)
+    path = parts.path.rstrip("/")
+    for suffix in ("/query", "/sparql"):
+        if path.endswith(suffix):
+            path = path[: -len(suffix)]
+            break
+    return urllib.parse.urlunsplit((parts.scheme, parts.netloc, path + "/store", "", ""))
+
+
+def push_to_endpoint(
+    pairs: Sequence[tuple[Path, str | None]], graph_store: str, *, out: Any = sys.stderr, timeout: float = 120.0
+) -> int:
+    """PUT each graph with the SPARQL 1.1 Graph Store Protocol (PUT replaces: loading twice is safe)."""
+    import pyoxigraph as ox
+
+    total = 0
+    for path, graph in pairs:
+        tmp = parse_files([(path, graph)])
+        for g in tmp.named_graphs():
+            triples = [q.triple for q in tmp.quads_for_pattern(None, None, None, g)]
+            body = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)
+            url = graph_store + "?" + urllib.parse.urlencode({"graph": g.value})
+            request = urllib.request.Request(
+                url, data=body, method="PUT", headers={"Content-Type": "application/n-triples"}
+            )
+            with urllib.request.urlopen(request, timeout=timeout) as resp:
+                status = resp.status
+            total += len(triples)
+            print(f"PUT <{g.value}> ({len(triples)} triples) → {status}", file=out, flush=True)
+    return total
+
+
+def cmd_load(args: argparse.Namespace) -> int:
+    from kgqa.canned.registry import Registry
+    from kgqa.qa.names import INDEX_QUERY
+    from kgqa.settings import load_config
+
+    if bool(args.store) == bool(args.endpoint):
+        print("kgqa load: give exactly one of --store DIR or --endpoint URL", file=sys.stderr)
+        return 2
+    try:
+        pairs = _files_to_load(args)
+        if args.store:
+            config = load_config()
+            registry = Registry.from_directory(config["KGQA_QUERIES_DIR"])
+            load_into_store(
+                pairs,
+                args.store,
+                ontology=None if args.no_materialize else config["KGQA_ONTOLOGY"],
+                names_query=registry.get(INDEX_QUERY).sparql if INDEX_QUERY in registry else None,
+            )
+        else:
+            push_to_endpoint(pairs, args.graph_store or default_graph_store(args.endpoint))
+    except FileNotFoundError as exc:
+        print(f"kgqa load: {exc}", file=sys.stderr)
+        return 2
+    except (OSError, SyntaxError, ValueError) as exc:
+        print(f"kgqa load: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+# --- query -------------------------------------------------------------------------------------
+
+
+def _short(term: dict | None) -> str:
+    from kgqa.vocab import PREFIXES
+
+    if term is None:
+        return ""
+    value = str(term.get("value"))
+    if term.get("type") == "iri":
+        for prefix, ns in PREFIXES.items():
+            if value.startswith(ns):
+                value = f"{prefix}:{value[len(ns) :]}"
+                break
+        if term.get("label"):
+            value = f"{term['label']} ({value})"
+    return value
+
+
+def format_table(body: dict) -> str:
+    """Aligned plain-text columns of a canned-query JSON reply."""
+    if "boolean" in body:
+        return "yes" if body["boolean"] else "no"
+    columns = body["columns"]
+    rows = [[_short(r.get(c)) for c in columns] for r in body["rows"]]
+    widths = [min(60, max([len(c)] + [len(r[i]) for r in rows])) for i, c in enumerate(columns)]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)), "  ".join("-" * w for w in widths)]
+    for r in rows:
+        lines.append("  ".join(v[:w].ljust(w) for v, w in zip(r, widths, strict=True)))
+    if body.get("truncated"):
+        lines.append("(truncated at the row limit)")
+    return "\n".join(line.rstrip() for line in lines)
+
+
+def cmd_query(args: argparse.Namespace) -> int:
+    from kgqa.canned.registry import QueryFileError, parse_file
+    from kgqa.canned.results import result_json, run
+    from kgqa.errors import ApiError
+    from kgqa.sparql import formats
+    from kgqa.sparql.runner import run_sparql
+    from kgqa.state import open_state
+
+    params: dict[str, str] = {}
+    for item in args.param or []:
+        if "=" not in item:
+            print(f"kgqa query: --param wants NAME=VALUE, got {item!r}", file=sys.stderr)
+            return 2
+        key, value = item.split("=", 1)
+        params[key] = value
+    overrides = _store_overrides(args)
+    overrides.setdefault("KGQA_WORKERS", 1)
+    try:
+        state = open_state(overrides)
+    except (FileNotFoundError, RuntimeError) as exc:
+        print(f"kgqa query: {exc}", file=sys.stderr)
+        return 2
+    try:
+        canned = None
+        if args.name:
+            canned = state.registry.get(args.name)
+        else:
+            try:
+                canned = parse_file(args.file)
+            except QueryFileError:
+                canned = None  # a plain .rq without a header: run it as is
+        fmt = {"csv": formats.CSV, "tsv": formats.TSV}.get(args.format, formats.SPARQL_JSON)
+        if canned is not None:
+            result, bindings = run(state, canned, params, results_format=fmt)
+            if args.format in {"csv", "tsv"} and result.form != "graph":
+                sys.stdout.write(result.serialize(fmt).decode())
+                return 0
+            if result.form == "graph":
+                sys.stdout.write(result.serialize(formats.TURTLE).decode())
+                return 0
+            body = result_json(state, canned, result, bindings)
+        else:
+            if params:
+                print("kgqa query: --param needs a canned query (a file with a `# param:` header)", file=sys.stderr)
+                return 2
+            text = Path(args.file).read_text(encoding="utf-8")
+            _, result = run_sparql(state, text, results_format=fmt, graph_format=formats.TURTLE)
+            if result.form == "graph" or args.format in {"csv", "tsv"}:
+                sys.stdout.write(result.data.decode())
+                return 0
+            if args.format == "json":
+                sys.stdout.write(result.data.decode() + "\n")
+                return 0
+            from kgqa.canned.results import cell
+
+            body = (
+                {
+                    "columns": list(result.variables),
+                    "truncated": result.truncated,
+                    "rows": [{k: cell(v, {}) for k, v in row.items()} for row in result.rows()],
+                }
+                if result.form == "solutions"
+                else {"boolean": result.boolean}
+            )
+        if args.format == "json":
+            print(json.dumps(body, ensure_ascii=False, indent=2))
+        else:
+            print(format_table(body))
+        return 0
+    except ApiError as exc:
+        print(f"kgqa query: {exc.message}", file=sys.stderr)
+        return 1
+    finally:
+        state.close()
+
+
+# --- ask ---------------------------------------------------------------------------------------
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    """Answer a question like `/api/ask` does (the Q&A itself lives in `kgqa.qa.ask`, issue 4)."""
+    from kgqa.qa.ask import answer_question, asker_for
+    from kgqa.qa.names import INDEX_QUERY
+    from kgqa.state import open_state
+
+    overrides = _store_overrides(args)
+    overrides.setdefault("KGQA_WORKERS", 1)
+    state = open_state(overrides)
+    try:
+        if INDEX_QUERY not in state.registry:
+            print(
+                f"kgqa ask: the canned queries in {state.config['KGQA_QUERIES_DIR']} have no "
+                f"`{INDEX_QUERY}` query, which the question answerer reads its entity index from",
+                file=sys.stderr,
+            )
+            return 2
+        try:
+            reply = answer_question(args.question, asker_for(state))
+        except ValueError as exc:
+            print(f"kgqa ask: {exc}", file=sys.stderr)
+            return 1
+    finally:
+        state.close()
+    if args.json:
+        print(json.dumps(reply, ensure_ascii=False, indent=2))
+    else:
+        answers = reply.get("answers") or []
+        if reply.get("status") == "answered" and answers:
+            print("; ".join(str(a.get("label") or a.get("value")) for a in answers))
+        else:
+            print("I don't know: " + str(reply.get("explanation", "")))
+        for ev in reply.get("evidence") or []:
+            print(f"  evidence: “{ev.get('text')}”")
+        if reply.get("query"):
+            bindings = ", ".join(f"{k} = {v}" for k, v in (reply.get("bindings") or {}).items())
+            print(f"  query: {reply['query']}" + (f" ({bindings})" if bindings else ""))
+    return 0
+
+
+# --- main --------------------------------------------------------------------------------------
+
+
+def _add_store_options(p: argparse.ArgumentParser) -> None:
+    group = p.add_mutually_exclusive_group()
+    group.add_argument("--store", metavar="DIR", help="a persistent store made by `kgqa load --store DIR`")
+    group.add_argument("--endpoint", metavar="URL", help="a remote SPARQL 1.1 query endpoint")
+    p.add_argument("--timeout", type=float, metavar="S", help="query time limit in seconds (default 10)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="kgqa", description="Knowledge-graph question answering over a news article.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    sub.add_parser("build", help="build kg/dist/ from the ontology, the article and the facts", add_help=False)
+    sub.add_parser(
+        "generate", help="write a synthetic investment graph (kgqa generate --orgs N --seed S OUT)", add_help=False
+    )
+    sub.add_parser("materialize", help="materialise the inferences the queries need in a large graph", add_help=False)
+
+    serve = sub.add_parser("serve", help="serve the SPARQL endpoint, API and web page")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=5000)
+    serve.add_argument("--threads", type=int, default=8, help="waitress threads (default 8)")
+    serve.add_argument("--workers", type=int, help="query worker processes (default 2; per server process)")
+    serve.add_argument(
+        "--processes",
+        type=int,
+        default=1,
+        metavar="N",
+        help="server processes sharing the port, each with its own query workers (default 1; "
+        "more uses more cores for the Python side of each request, and more memory)",
+    )
+    serve.add_argument(
+        "--public-url",
+        metavar="URL",
+        help="the URL clients reach the service at, e.g. behind a proxy (KGQA_PUBLIC_URL; default: the bound address)",
+    )
+    serve.add_argument(
+        "--connection-limit", type=int, metavar="N", help="open connections at most (KGQA_CONNECTION_LIMIT; 1000)"
+    )
+    serve.add_argument(
+        "--idle-timeout", type=float, metavar="S", help="close idle connections after S seconds (KGQA_IDLE_TIMEOUT; 15)"
+    )
+    serve.add_argument(
+        "--header-timeout",
+        type=float,
+        metavar="S",
+        help="close a connection whose request headers take longer than S seconds (KGQA_HEADER_TIMEOUT; 10)",
+    )
+    _add_store_options(serve)
+
+    load = sub.add_parser("load", help="load the built graph into a persistent store or a remote endpoint")
+    load.add_argument("files", nargs="*", metavar="FILE", help="RDF files (default: kg/dist graph + ontology)")
+    load.add_argument("--store", metavar="DIR")
+    load.add_argument("--endpoint", metavar="URL", help="a SPARQL endpoint; graphs go to its Graph Store")
+    load.add_argument("--graph-store", metavar="URL", help="Graph Store Protocol URL (default: ENDPOINT/../store)")
+    load.add_argument("--graph", metavar="IRI", help="graph for triple-format files")
+    load.add_argument(
+        "--no-materialize",
+        action="store_true",
+        help="with --store: do not add the rule entailments (kgqa.kg.materialize) to the inferred graph",
+    )
+
+    query = sub.add_parser("query", help="run a .rq file or a canned query")
+    what = query.add_mutually_exclusive_group(required=True)
+    what.add_argument("file", nargs="?", metavar="FILE.rq")
+    what.add_argument("--name", metavar="CANNED")
+    query.add_argument("--param", action="append", metavar="NAME=VALUE")
+    query.add_argument("--format", choices=["json", "csv", "tsv", "table"], default="table")
+    _add_store_options(query)
+
+    ask = sub.add_parser("ask", help="answer a question in English")
+    ask.add_argument("question")
+    ask.add_argument("--json", action="store_true")
+    _add_store_options(ask)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if argv[:1] == ["build"]:
+        # `kgqa build` passes everything after it to kgqa.kg.build untouched.
+        return cmd_build(argparse.Namespace(), argv[1:])
+    if argv[:1] in (["generate"], ["materialize"]):
+        # The scale tools live in kg (they write graphs); their own parsers handle the options.
+        import importlib
+
+        module = importlib.import_module(f"kg.{'generate' if argv[0] == 'generate' else 'materialize'}")
+        return int(module.main(argv[1:]) or 0)
+    args = build_parser().parse_args(argv)
+    commands = {"serve": cmd_serve, "load": cmd_load, "query": cmd_query, "ask": cmd_ask}
+    return commands[args.command](args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

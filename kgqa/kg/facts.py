@@ -1,0 +1,456 @@
+"""Curated facts: read ``kg/facts/*.yaml`` into typed records, checking them as we go.
+
+The YAML is written by people, so every error names the file and line and says what
+is wrong ("rounds.yaml:12: unknown key 'valuaton' (expected one of ...)"). Quotes are
+not checked here but in :mod:`kgqa.kg.triples`, which knows the article; this module only
+checks shape: known sections and keys, required keys, value types, known enums.
+Whether a name (class, property, entity id) exists is checked against the ontology
+and the entity list by :mod:`kgqa.kg.triples` too, where both are at hand.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+
+class FactError(Exception):
+    """A problem in the curated facts, located at file:line."""
+
+    def __init__(self, where: str, message: str) -> None:
+        super().__init__(f"{where}: {message}")
+        self.where = where
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """Where a fact comes from: article quotes, and/or an external record id."""
+
+    where: str
+    quotes: tuple[str, ...] = ()
+    external: str | None = None
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class Name:
+    name: str
+    lang: str
+    kind: str  # "pref", "alt" or "hidden"
+    prov: Provenance
+
+
+@dataclass(frozen=True)
+class Entity:
+    id: str
+    types: tuple[str, ...]
+    label: Name
+    names: tuple[Name, ...]
+    prov: Provenance
+
+
+@dataclass(frozen=True)
+class Amount:
+    value: Decimal
+    currency: str
+    qualifier: str
+    as_reported: str | None
+
+
+@dataclass(frozen=True)
+class Investment:
+    investor: str
+    prov: Provenance
+    investee: str | None = None
+    round: str | None = None
+    lead: bool | None = None
+    qualifiers: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Round:
+    id: str
+    company: str
+    type: str
+    prov: Provenance
+    date: str | None = None
+    precision: str | None = None
+    raised: Amount | None = None
+    valuation: Amount | None = None
+    investments: tuple[Investment, ...] = ()
+
+
+@dataclass(frozen=True)
+class BinaryFact:
+    subject: str
+    property: str
+    object: str
+    prov: Provenance
+
+
+@dataclass(frozen=True)
+class Position:
+    person: str
+    role: str
+    organization: str
+    prov: Provenance
+
+
+@dataclass(frozen=True)
+class Strategic:
+    provider: str
+    counterparty: str
+    kind: str
+    prov: Provenance
+
+
+@dataclass(frozen=True)
+class Statistic:
+    id: str
+    about: tuple[str, ...]
+    measure: str
+    stated_by: str
+    prov: Provenance
+    period: str | None = None
+    quantity: Decimal | None = None
+    amount: Amount | None = None
+    qualifier: str | None = None
+    unit: str | None = None
+    as_reported: str | None = None
+
+
+@dataclass(frozen=True)
+class Claim:
+    id: str
+    about: tuple[str, ...]
+    stated_by: str
+    statement: str
+    prov: Provenance
+
+
+@dataclass(frozen=True)
+class Source:
+    id: str
+    file: str
+    title: str
+    publisher: str
+    date: str
+    prov: Provenance
+
+
+@dataclass(frozen=True)
+class ExternalRecord:
+    id: str
+    note: str
+    where: str
+
+
+@dataclass
+class Facts:
+    """Everything curated, in file order."""
+
+    source: Source | None = None
+    external: list[ExternalRecord] = field(default_factory=list)
+    entities: list[Entity] = field(default_factory=list)
+    rounds: list[Round] = field(default_factory=list)
+    investments: list[Investment] = field(default_factory=list)
+    facts: list[BinaryFact] = field(default_factory=list)
+    positions: list[Position] = field(default_factory=list)
+    strategic: list[Strategic] = field(default_factory=list)
+    statistics: list[Statistic] = field(default_factory=list)
+    claims: list[Claim] = field(default_factory=list)
+
+
+AMOUNT_QUALIFIERS = ("Exactly", "MoreThan", "AtLeast")
+DATE_PRECISIONS = ("Day", "Month", "Year")
+_PROV_KEYS = {"evidence", "external", "note"}
+
+
+class _Loader(yaml.SafeLoader):
+    """A SafeLoader that remembers the line of every mapping as ``__line__``.
+
+    Why: errors must point people at the line to fix, and PyYAML forgets marks
+    once it has built plain dicts.
+    """
+
+
+def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> dict[str, Any]:
+    mapping = loader.construct_mapping(node, deep=True)
+    keys = [k.value for k, _ in node.value if isinstance(k, yaml.ScalarNode)]
+    duplicates = {k for k in keys if keys.count(k) > 1}
+    if duplicates:
+        raise yaml.constructor.ConstructorError(None, None, f"duplicate key {sorted(duplicates)[0]!r}", node.start_mark)
+    mapping["__line__"] = node.start_mark.line + 1
+    return mapping
+
+
+_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+class _Reader:
+    """Checks one YAML mapping's keys and values, with errors located at file:line."""
+
+    def __init__(self, path: Path, data: dict[str, Any], what: str) -> None:
+        self.path = path
+        self.data = data
+        self.what = what
+        self.where = f"{path.name}:{data.get('__line__', '?')}"
+
+    def fail(self, message: str) -> FactError:
+        return FactError(self.where, f"{self.what}: {message}")
+
+    def keys(self, required: set[str], optional: set[str]) -> None:
+        present = set(self.data) - {"__line__"}
+        unknown = present - required - optional
+        if unknown:
+            allowed = ", ".join(sorted(required | optional))
+            raise self.fail(f"unknown key {sorted(unknown)[0]!r} (expected one of: {allowed})")
+        missing = required - present
+        if missing:
+            raise self.fail(f"missing key {sorted(missing)[0]!r}")
+
+    def str(self, key: str, default: str | None = None) -> str | None:
+        value = self.data.get(key, default)
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, str | int | float):
+            raise self.fail(f"{key!r} must be text, not {type(value).__name__}")
+        return str(value)
+
+    def req(self, key: str) -> str:
+        value = self.str(key)
+        if value is None or not value.strip():
+            raise self.fail(f"{key!r} must not be empty")
+        return value
+
+    def strs(self, key: str) -> tuple[str, ...]:
+        value = self.data.get(key, [])
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+            raise self.fail(f"{key!r} must be a text or a list of texts")
+        return tuple(value)
+
+    def enum(self, key: str, allowed: tuple[str, ...], default: str | None = None) -> str | None:
+        value = self.str(key, default)
+        if value is not None and value not in allowed:
+            raise self.fail(f"{key!r} is {value!r}; expected one of {', '.join(allowed)}")
+        return value
+
+    def decimal(self, key: str) -> Decimal | None:
+        value = self.data.get(key)
+        if value is None:
+            return None
+        if isinstance(value, bool):
+            raise self.fail(f"{key!r} must be a number")
+        try:
+            # Through str(): a YAML float such as 0.3 must become Decimal("0.3"), not
+            # the binary double nearest to it (xsd:decimal facets need exact values).
+            number = Decimal(str(value))
+        except InvalidOperation:
+            raise self.fail(f"{key!r} must be a number, not {value!r}") from None
+        if not number.is_finite() or number < 0:
+            raise self.fail(f"{key!r} must be a non-negative number, not {value!r}")
+        return number
+
+    def prov(self, *, required: bool = True) -> Provenance:
+        quotes = self.strs("evidence")
+        external = self.str("external")
+        if required and not quotes and not external:
+            raise self.fail("needs evidence (a quote from the article) or external (a record id)")
+        return Provenance(self.where, quotes, external, self.str("note"))
+
+    def child(self, key: str, what: str) -> _Reader | None:
+        value = self.data.get(key)
+        if value is None:
+            return None
+        if not isinstance(value, dict):
+            raise self.fail(f"{key!r} must be a mapping")
+        return _Reader(self.path, value, f"{self.what} {what}")
+
+    def items(self, key: str, what: str) -> list[_Reader]:
+        value = self.data.get(key, [])
+        if not isinstance(value, list):
+            raise self.fail(f"{key!r} must be a list")
+        out = []
+        for item in value:
+            if not isinstance(item, dict):
+                raise self.fail(f"each item of {key!r} must be a mapping, not {item!r}")
+            out.append(_Reader(self.path, item, what))
+        return out
+
+
+def _amount(r: _Reader | None) -> Amount | None:
+    if r is None:
+        return None
+    r.keys({"value", "currency"}, {"qualifier", "as_reported"})
+    value = r.decimal("value")
+    currency = r.req("currency")
+    if value is None:
+        raise r.fail("'value' must be a number")
+    if len(currency) != 3 or not currency.isupper():
+        raise r.fail(f"currency {currency!r} is not an ISO 4217 code such as USD")
+    qualifier = r.enum("qualifier", AMOUNT_QUALIFIERS, "Exactly")
+    assert qualifier is not None
+    return Amount(value, currency, qualifier, r.str("as_reported"))
+
+
+def _name(r: _Reader, kind: str) -> Name:
+    r.keys({"name"}, {"lang", "kind"} | _PROV_KEYS)
+    kind = r.enum("kind", ("alt", "hidden"), kind) if kind != "pref" else kind
+    assert kind is not None
+    return Name(r.req("name"), r.str("lang", "en") or "en", kind, r.prov())
+
+
+def _entity(r: _Reader) -> Entity:
+    r.keys({"id", "types", "label"}, {"names"} | _PROV_KEYS)
+    label = r.child("label", "label")
+    if label is None:
+        raise r.fail("'label' must be a mapping such as {name: ..., evidence: ...}")
+    return Entity(
+        r.req("id"),
+        r.strs("types"),
+        _name(label, "pref"),
+        tuple(_name(n, "alt") for n in r.items("names", f"{r.data.get('id')} name")),
+        r.prov(),
+    )
+
+
+def _investment(r: _Reader, round_id: str | None) -> Investment:
+    if round_id is None:
+        r.keys({"investor", "investee"}, {"lead", "qualifiers"} | _PROV_KEYS)
+    else:
+        r.keys({"investor"}, {"lead", "qualifiers"} | _PROV_KEYS)
+    lead = r.data.get("lead")
+    if lead is not None and not isinstance(lead, bool):
+        raise r.fail(f"'lead' must be true or false, not {lead!r}")
+    qualifiers = r.strs("qualifiers")
+    return Investment(r.req("investor"), r.prov(), r.str("investee"), round_id, lead, qualifiers)
+
+
+def _round(r: _Reader) -> Round:
+    r.keys(
+        {"id", "company", "type"},
+        {"date", "precision", "raised", "valuation", "investments"} | _PROV_KEYS,
+    )
+    rid = r.req("id")
+    date, precision = r.str("date"), r.enum("precision", DATE_PRECISIONS)
+    if (date is None) != (precision is None):
+        raise r.fail("'date' and 'precision' go together")
+    if date is not None:
+        expected = {"Year": 4, "Month": 7, "Day": 10}[precision or "Day"]
+        if len(date) != expected or not all(c.isdigit() or c == "-" for c in date):
+            raise r.fail(f"date {date!r} does not match precision {precision} (e.g. 2024, 2024-02, 2024-03-05)")
+    return Round(
+        rid,
+        r.req("company"),
+        r.req("type"),
+        r.prov(),
+        date,
+        precision,
+        _amount(r.child("raised", "raised")),
+        _amount(r.child("valuation", "valuation")),
+        tuple(_investment(i, rid) for i in r.items("investments", f"investment in {rid}")),
+    )
+
+
+def _statistic(r: _Reader) -> Statistic:
+    r.keys(
+        {"id", "about", "measure", "stated_by"},
+        {"period", "quantity", "amount", "qualifier", "unit", "as_reported"} | _PROV_KEYS,
+    )
+    quantity, amount = r.decimal("quantity"), _amount(r.child("amount", "amount"))
+    if (quantity is None) == (amount is None):
+        raise r.fail("give exactly one of 'quantity' (a number) and 'amount' (money)")
+    return Statistic(
+        r.req("id"),
+        r.strs("about"),
+        r.req("measure"),
+        r.req("stated_by"),
+        r.prov(),
+        r.str("period"),
+        quantity,
+        amount,
+        r.enum("qualifier", AMOUNT_QUALIFIERS),
+        r.str("unit"),
+        r.str("as_reported"),
+    )
+
+
+_SECTIONS = {
+    "source",
+    "external",
+    "entities",
+    "rounds",
+    "investments",
+    "facts",
+    "positions",
+    "strategic",
+    "statistics",
+    "claims",
+}
+
+
+def _read_file(path: Path, facts: Facts) -> None:
+    try:
+        with open(path, encoding="utf-8") as fh:
+            data = yaml.load(fh, Loader=_Loader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else "?"
+        raise FactError(f"{path.name}:{line}", f"YAML syntax error: {exc.problem or exc}") from None
+    if data is None:
+        return
+    top = _Reader(path, data, "file")
+    top.where = f"{path.name}:1"
+    unknown = set(data) - _SECTIONS - {"__line__"}
+    if unknown:
+        raise top.fail(f"unknown section {sorted(unknown)[0]!r} (expected: {', '.join(sorted(_SECTIONS))})")
+    if (s := top.child("source", "")) is not None:
+        s.what = "source"
+        s.keys({"id", "file", "title", "publisher", "date"}, _PROV_KEYS)
+        facts.source = Source(s.req("id"), s.req("file"), s.req("title"), s.req("publisher"), s.req("date"), s.prov())
+    for r in top.items("external", "external record"):
+        r.keys({"id", "note"}, set())
+        facts.external.append(ExternalRecord(r.req("id"), r.req("note"), r.where))
+    for r in top.items("entities", "entity"):
+        facts.entities.append(_entity(r))
+    for r in top.items("rounds", "round"):
+        facts.rounds.append(_round(r))
+    for r in top.items("investments", "investment"):
+        facts.investments.append(_investment(r, None))
+    for r in top.items("facts", "fact"):
+        r.keys({"subject", "property", "object"}, _PROV_KEYS)
+        facts.facts.append(BinaryFact(r.req("subject"), r.req("property"), r.req("object"), r.prov()))
+    for r in top.items("positions", "position"):
+        r.keys({"person", "role", "organization"}, _PROV_KEYS)
+        facts.positions.append(Position(r.req("person"), r.req("role"), r.req("organization"), r.prov()))
+    for r in top.items("strategic", "strategic relationship"):
+        r.keys({"provider", "counterparty", "kind"}, _PROV_KEYS)
+        facts.strategic.append(Strategic(r.req("provider"), r.req("counterparty"), r.req("kind"), r.prov()))
+    for r in top.items("statistics", "statistic"):
+        facts.statistics.append(_statistic(r))
+    for r in top.items("claims", "claim"):
+        r.keys({"id", "about", "stated_by", "statement"}, _PROV_KEYS)
+        facts.claims.append(Claim(r.req("id"), r.strs("about"), r.req("stated_by"), r.req("statement"), r.prov()))
+
+
+def load_facts(directory: Path) -> Facts:
+    """Read every ``*.yaml`` file of ``directory`` in name order.
+
+    :raise FactError: on the first problem, located at file:line.
+    """
+    facts = Facts()
+    files = sorted(directory.glob("*.yaml"))
+    if not files:
+        raise FactError(str(directory), "no *.yaml fact files found")
+    for path in files:
+        _read_file(path, facts)
+    if facts.source is None:
+        raise FactError(str(directory), "no 'source' section: which article do the facts come from?")
+    return facts

@@ -1,0 +1,412 @@
+"""Turn curated facts into RDF: the asserted part of the knowledge graph.
+
+Provenance follows two standard patterns, chosen so that both Protégé and SPARQL
+users see it:
+- n-ary fact nodes (rounds, investments, amounts, positions, relationships, statistics,
+  claims) link to their evidence with ``kgqa:hasEvidence`` (a sub-property of
+  ``prov:wasDerivedFrom``);
+- binary facts (class membership, labels, hasSubsidiary, developedBy, ...) carry an OWL
+  axiom annotation ``kgqa:evidence`` on the asserted axiom, which Protégé shows on the
+  assertion itself.
+Evidence is either a sentence of the article (``kgqa:ArticleEvidence``, verbatim, with
+offsets) or a curators' record (``kgqa:ExternalEvidence``) for anything added from
+outside the article, so the two can never be confused.
+
+Blank nodes (axiom annotations, negative assertions) get ids derived from their content,
+so two builds produce the same ids and byte-identical files.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+
+from rdflib import RDF, RDFS, XSD, BNode, Graph, Literal, Namespace, URIRef
+from rdflib.namespace import OWL, PROV, SKOS
+
+from kgqa.kg.facts import Amount, FactError, Facts, Investment, Provenance
+from kgqa.kg.sources import QuoteNotFound, SourceText
+
+KGQA = Namespace("https://w3id.org/kgqa/ontology#")
+RES = Namespace("https://w3id.org/kgqa/resource/")
+ONTOLOGY_IRI = URIRef("https://w3id.org/kgqa/ontology")
+KG_IRI = URIRef("https://w3id.org/kgqa/kg")
+
+# The binary shortcut each kind of strategic relationship implies.
+STRATEGIC_SHORTCUTS = {
+    "Backing": KGQA.backs,
+    "ExclusiveCloudProvision": KGQA.exclusiveCloudProviderOf,
+    "ExclusiveCommercialisationLicence": KGQA.holdsExclusiveLicenceFrom,
+    "PriorityTechnologyAccess": KGQA.hasPriorityAccessTo,
+}
+QUALIFIER_WORDS = {"Exactly": "", "MoreThan": "more than ", "AtLeast": "at least "}
+_CURRENCY_SIGNS = {"USD": "US$", "CNY": "RMB ", "EUR": "€"}
+
+
+def decimal_literal(value: Decimal) -> Literal:
+    """An xsd:decimal literal in canonical form (never a double: see the ontology's facet)."""
+    text = format(value.normalize(), "f")
+    if "." not in text:
+        text += ".0"
+    return Literal(text, datatype=XSD.decimal)
+
+
+def money_label(amount: Amount) -> str:
+    """'more than US$2.5 billion': how people say an amount."""
+    value = amount.value
+    for size, word in ((Decimal(10) ** 12, "trillion"), (Decimal(10) ** 9, "billion"), (Decimal(10) ** 6, "million")):
+        if value >= size:
+            number = format((value / size).normalize(), "f")
+            text = f"{number} {word}"
+            break
+    else:
+        text = f"{value:,}"
+    sign = _CURRENCY_SIGNS.get(amount.currency, f"{amount.currency} ")
+    return f"{QUALIFIER_WORDS[amount.qualifier]}{sign}{text}"
+
+
+@dataclass
+class TripleBuilder:
+    """Builds the asserted graph from facts, checking every name and quote on the way."""
+
+    facts: Facts
+    text: SourceText
+    ontology: Graph
+
+    def __post_init__(self) -> None:
+        self.graph = Graph()
+        self.graph.bind("kgqa", KGQA)
+        self.graph.bind("kgr", RES)
+        self.graph.bind("prov", PROV)
+        self.graph.bind("skos", SKOS)
+        self.graph.bind("owl", OWL)
+        self.entity_ids = {e.id for e in self.facts.entities}
+        self.external_ids = {r.id for r in self.facts.external}
+        self.labels = {e.id: e.label.name for e in self.facts.entities}
+        source = self.facts.source
+        assert source is not None
+        self.source_iri = RES[source.id]
+
+    # --- names ---------------------------------------------------------------------
+    def _declared(self, local: str, kinds: Iterable[URIRef]) -> bool:
+        return any((KGQA[local], RDF.type, kind) in self.ontology for kind in kinds)
+
+    def cls(self, local: str, where: str) -> URIRef:
+        if not self._declared(local, [OWL.Class]):
+            raise FactError(where, f"unknown class {local!r} (not an owl:Class in ontology/kgqa.ttl)")
+        return KGQA[local]
+
+    def prop(self, local: str, where: str) -> URIRef:
+        if not self._declared(local, [OWL.ObjectProperty]):
+            raise FactError(where, f"unknown property {local!r} (not an owl:ObjectProperty in ontology/kgqa.ttl)")
+        return KGQA[local]
+
+    def concept(self, local: str, of_class: str, where: str) -> URIRef:
+        if (KGQA[local], RDF.type, KGQA[of_class]) not in self.ontology:
+            allowed = sorted(str(s).rsplit("#", 1)[1] for s in self.ontology.subjects(RDF.type, KGQA[of_class]))
+            raise FactError(where, f"unknown {of_class} {local!r} (expected one of: {', '.join(allowed)})")
+        return KGQA[local]
+
+    def entity(self, local: str, where: str) -> URIRef:
+        if local not in self.entity_ids:
+            # Individuals of the ontology itself (countries, ...) may be referred to too.
+            if (KGQA[local], RDF.type, OWL.NamedIndividual) in self.ontology:
+                return KGQA[local]
+            raise FactError(where, f"unknown entity {local!r} (not an id in entities.yaml)")
+        return RES[local]
+
+    # --- provenance ----------------------------------------------------------------
+    def evidence(self, prov: Provenance) -> list[URIRef]:
+        """Evidence nodes for a fact: its article sentences and its external record."""
+        nodes: list[URIRef] = []
+        for quote in prov.quotes:
+            try:
+                sentences = self.text.locate(quote)
+            except QuoteNotFound as exc:
+                raise FactError(prov.where, str(exc)) from None
+            for sentence in sentences:
+                node = RES[f"{self.source_iri.rsplit('/', 1)[1]}_s{sentence.index:03d}"]
+                if (node, RDF.type, KGQA.ArticleEvidence) not in self.graph:
+                    self._add_sentence(node, sentence.index, sentence.start, sentence.end, sentence.text)
+                if node not in nodes:
+                    nodes.append(node)
+        if prov.external is not None:
+            if prov.external not in self.external_ids:
+                raise FactError(prov.where, f"unknown external record {prov.external!r} (see source.yaml)")
+            nodes.append(RES[f"external_{prov.external}"])
+        return nodes
+
+    def _add_sentence(self, node: URIRef, index: int, start: int, end: int, text: str) -> None:
+        g = self.graph
+        g.add((node, RDF.type, OWL.NamedIndividual))
+        g.add((node, RDF.type, KGQA.ArticleEvidence))
+        g.add((node, RDFS.label, Literal(f"sentence {index} of the article", lang="en")))
+        g.add((node, KGQA.quote, Literal(text)))
+        g.add((node, KGQA.sentenceIndex, Literal(index, datatype=XSD.integer)))
+        g.add((node, KGQA.charStart, Literal(start, datatype=XSD.integer)))
+        g.add((node, KGQA.charEnd, Literal(end, datatype=XSD.integer)))
+        g.add((node, PROV.wasQuotedFrom, self.source_iri))
+
+    def node(self, iri: URIRef, cls: URIRef, label: str, prov: Provenance) -> URIRef:
+        """An n-ary fact node with its type, label, evidence and curator's note."""
+        g = self.graph
+        g.add((iri, RDF.type, OWL.NamedIndividual))
+        g.add((iri, RDF.type, cls))
+        g.add((iri, RDFS.label, Literal(label, lang="en")))
+        for ev in self.evidence(prov):
+            g.add((iri, KGQA.hasEvidence, ev))
+        if prov.note:
+            g.add((iri, KGQA.note, Literal(prov.note)))
+        return iri
+
+    def assert_annotated(self, s: URIRef, p: URIRef, o: URIRef | Literal, prov: Provenance) -> None:
+        """Add a binary fact plus an OWL axiom annotation carrying its evidence."""
+        evidence = self.evidence(prov)
+        self.graph.add((s, p, o))
+        digest = hashlib.sha1(f"{s}|{p}|{o.n3()}".encode()).hexdigest()[:16]
+        axiom = BNode(f"ax{digest}")
+        g = self.graph
+        g.add((axiom, RDF.type, OWL.Axiom))
+        g.add((axiom, OWL.annotatedSource, s))
+        g.add((axiom, OWL.annotatedProperty, p))
+        g.add((axiom, OWL.annotatedTarget, o))
+        for ev in evidence:
+            g.add((axiom, KGQA.evidence, ev))
+        if prov.note:
+            g.add((axiom, SKOS.note, Literal(prov.note, lang="en")))
+
+    # --- sections ------------------------------------------------------------------
+    def build(self) -> Graph:
+        self._ontology_header()
+        self._external_records()
+        self._source()
+        for entity in self.facts.entities:
+            self._entity(entity)
+        for rnd in self.facts.rounds:
+            self._round(rnd)
+        for inv in self.facts.investments:
+            self._investment(inv)
+        self._facts()
+        self._positions()
+        self._strategic()
+        self._statistics()
+        self._claims()
+        return self.graph
+
+    def _ontology_header(self) -> None:
+        g = self.graph
+        g.add((KG_IRI, RDF.type, OWL.Ontology))
+        g.add((KG_IRI, OWL.imports, ONTOLOGY_IRI))
+        g.add((KG_IRI, OWL.versionIRI, URIRef(f"{KG_IRI}/{self.facts.source.id}")))  # type: ignore[union-attr]
+        g.add((KG_IRI, RDFS.label, Literal("kgqa knowledge graph", lang="en")))
+        g.add(
+            (
+                KG_IRI,
+                RDFS.comment,
+                Literal(
+                    "Facts taken from the source article, each with its evidence sentence, plus the "
+                    "triples the HermiT reasoner infers from them (listed separately in kgqa-kg.trig).",
+                    lang="en",
+                ),
+            )
+        )
+
+    def _external_records(self) -> None:
+        g = self.graph
+        for record in self.facts.external:
+            node = RES[f"external_{record.id}"]
+            g.add((node, RDF.type, OWL.NamedIndividual))
+            g.add((node, RDF.type, KGQA.ExternalEvidence))
+            g.add((node, RDFS.label, Literal(f"curators' record: {record.id}", lang="en")))
+            g.add((node, KGQA.note, Literal(" ".join(record.note.split()))))
+            g.add((node, PROV.wasAttributedTo, KGQA.kgqaCurators))
+
+    def _source(self) -> None:
+        source = self.facts.source
+        assert source is not None
+        iri = self.node(
+            self.source_iri, KGQA.SourceDocument, f"{source.title} (Mondo Finance, {source.date})", source.prov
+        )
+        g = self.graph
+        g.add((iri, KGQA.title, Literal(source.title)))
+        g.add((iri, KGQA.publicationDate, Literal(source.date)))
+        g.add((iri, KGQA.publishedBy, self.entity(source.publisher, source.prov.where)))
+        g.add((iri, KGQA.sourceText, Literal(self.text.text)))
+
+    def _entity(self, entity) -> None:
+        iri = RES[entity.id]
+        self.graph.add((iri, RDF.type, OWL.NamedIndividual))
+        if not entity.types:
+            raise FactError(entity.prov.where, f"entity {entity.id}: 'types' must name at least one class")
+        for local in entity.types:
+            self.assert_annotated(iri, RDF.type, self.cls(local, entity.prov.where), entity.prov)
+        pref = entity.label
+        self.assert_annotated(iri, RDFS.label, Literal(pref.name, lang=pref.lang), pref.prov)
+        self.assert_annotated(iri, SKOS.prefLabel, Literal(pref.name, lang=pref.lang), pref.prov)
+        seen = {(pref.name, pref.lang)}
+        for name in entity.names:
+            if (name.name, name.lang) in seen:
+                raise FactError(name.prov.where, f"entity {entity.id}: name {name.name!r} given twice")
+            seen.add((name.name, name.lang))
+            prop = SKOS.hiddenLabel if name.kind == "hidden" else SKOS.altLabel
+            self.assert_annotated(iri, prop, Literal(name.name, lang=name.lang), name.prov)
+
+    def _amount(self, iri: URIRef, amount: Amount, prov: Provenance) -> URIRef:
+        g = self.graph
+        self.node(iri, KGQA.MonetaryAmount, money_label(amount), prov)
+        value = decimal_literal(amount.value)
+        # An exact figure is both bounds (amountValue is a sub-property of min/maxAmount);
+        # "more than"/"at least" give only the lower bound.
+        g.add((iri, KGQA.amountValue if amount.qualifier == "Exactly" else KGQA.minAmount, value))
+        g.add((iri, KGQA.currencyCode, Literal(amount.currency)))
+        g.add((iri, KGQA.amountQualifier, self.concept(amount.qualifier, "AmountQualifier", prov.where)))
+        if amount.as_reported:
+            g.add((iri, KGQA.asReported, Literal(amount.as_reported)))
+        return iri
+
+    def _round(self, rnd) -> None:
+        where = rnd.prov.where
+        company = self.entity(rnd.company, where)
+        rtype = self.concept(rnd.type, "RoundType", where)
+        type_label = {"SeriesUnknown": "funding round"}.get(
+            rnd.type, str(self.ontology.value(rtype, RDFS.label) or rnd.type)
+        )
+        label = f"{self.labels[rnd.company]} {type_label}" + (f" of {rnd.date}" if rnd.date else "")
+        iri = self.node(RES[rnd.id], KGQA.FundingRound, label, rnd.prov)
+        g = self.graph
+        g.add((iri, KGQA.fundedOrganization, company))
+        g.add((iri, KGQA.roundType, rtype))
+        if rnd.date:
+            g.add((iri, KGQA.date, Literal(rnd.date)))
+            g.add((iri, KGQA.datePrecision, self.concept(rnd.precision, "DatePrecision", where)))
+        if rnd.raised:
+            g.add((iri, KGQA.moneyRaised, self._amount(RES[f"{rnd.id}_raised"], rnd.raised, rnd.prov)))
+        if rnd.valuation:
+            g.add((iri, KGQA.postMoneyValuation, self._amount(RES[f"{rnd.id}_valuation"], rnd.valuation, rnd.prov)))
+        for inv in rnd.investments:
+            self._investment(inv)
+
+    def _investment(self, inv: Investment) -> None:
+        where = inv.prov.where
+        investor = self.entity(inv.investor, where)
+        g = self.graph
+        if inv.round is not None:
+            round_iri = RES[inv.round]
+            iri = self.node(
+                RES[f"{inv.round}_{inv.investor}"],
+                KGQA.Investment,
+                f"{self.labels[inv.investor]} in {g.value(round_iri, RDFS.label)}",
+                inv.prov,
+            )
+            g.add((iri, KGQA.inRound, round_iri))
+        else:
+            investee = self.entity(inv.investee or "", where)
+            iri = self.node(
+                RES[f"investment_{inv.investor}_in_{inv.investee}"],
+                KGQA.Investment,
+                f"{self.labels[inv.investor]} investment in {self.labels[inv.investee or '']}",
+                inv.prov,
+            )
+            g.add((iri, KGQA.investee, investee))
+        g.add((investor, KGQA.makesInvestment, iri))
+        for qualifier in inv.qualifiers:
+            g.add((iri, KGQA.participationQualifier, self.concept(qualifier, "ParticipationQualifier", where)))
+        if inv.lead is not None:
+            g.add((iri, KGQA.isLeadInvestor, Literal(inv.lead)))
+        if inv.lead is True and inv.round is not None:
+            self.assert_annotated(investor, KGQA.ledRound, RES[inv.round], inv.prov)
+        if inv.lead is False and inv.round is not None:
+            # "did not appear as the leader": a negative property assertion, so that a
+            # contradicting lead claim would make the graph inconsistent.
+            npa = BNode(f"npa{hashlib.sha1(f'{investor}|{inv.round}'.encode()).hexdigest()[:16]}")
+            g.add((npa, RDF.type, OWL.NegativePropertyAssertion))
+            g.add((npa, OWL.sourceIndividual, investor))
+            g.add((npa, OWL.assertionProperty, KGQA.ledRound))
+            g.add((npa, OWL.targetIndividual, RES[inv.round]))
+
+    def _facts(self) -> None:
+        for fact in self.facts.facts:
+            where = fact.prov.where
+            subject = self.entity(fact.subject, where)
+            if fact.property == "type":
+                self.assert_annotated(subject, RDF.type, self.cls(fact.object, where), fact.prov)
+            else:
+                self.assert_annotated(
+                    subject, self.prop(fact.property, where), self.entity(fact.object, where), fact.prov
+                )
+
+    def _positions(self) -> None:
+        g = self.graph
+        for pos in self.facts.positions:
+            where = pos.prov.where
+            role = self.concept(pos.role, "Role", where)
+            role_label = self.ontology.value(role, RDFS.label)
+            iri = self.node(
+                RES[f"{pos.person}_{pos.role}_{pos.organization}"],
+                KGQA.Position,
+                f"{self.labels[pos.person]}, {role_label} of {self.labels[pos.organization]}",
+                pos.prov,
+            )
+            g.add((iri, KGQA.holder, self.entity(pos.person, where)))
+            g.add((iri, KGQA.role, role))
+            g.add((iri, KGQA.positionIn, self.entity(pos.organization, where)))
+
+    def _strategic(self) -> None:
+        g = self.graph
+        for rel in self.facts.strategic:
+            where = rel.prov.where
+            kind = self.concept(rel.kind, "RelationshipKind", where)
+            provider, counterparty = self.entity(rel.provider, where), self.entity(rel.counterparty, where)
+            iri = self.node(
+                RES[f"{rel.provider}_{rel.kind}_{rel.counterparty}"],
+                KGQA.StrategicRelationship,
+                f"{self.labels[rel.provider]} – {self.ontology.value(kind, RDFS.label)} – "
+                f"{self.labels[rel.counterparty]}",
+                rel.prov,
+            )
+            g.add((iri, KGQA.relationshipKind, kind))
+            g.add((iri, KGQA.provider, provider))
+            g.add((iri, KGQA.counterparty, counterparty))
+            self.assert_annotated(provider, STRATEGIC_SHORTCUTS[rel.kind], counterparty, rel.prov)
+
+    def _about(self, iri: URIRef, about: Iterable[str], stated_by: str, where: str) -> None:
+        for local in about:
+            self.graph.add((iri, KGQA.about, self.entity(local, where)))
+        self.graph.add((iri, KGQA.statedBy, self.entity(stated_by, where)))
+
+    def _statistics(self) -> None:
+        g = self.graph
+        for stat in self.facts.statistics:
+            where = stat.prov.where
+            label = stat.measure + (f" ({stat.period})" if stat.period else "")
+            iri = self.node(RES[stat.id], KGQA.Statistic, label, stat.prov)
+            self._about(iri, stat.about, stat.stated_by, where)
+            g.add((iri, KGQA.measure, Literal(stat.measure)))
+            if stat.period:
+                g.add((iri, KGQA.period, Literal(stat.period)))
+            if stat.quantity is not None:
+                g.add((iri, KGQA.quantity, decimal_literal(stat.quantity)))
+            if stat.amount is not None:
+                g.add((iri, KGQA.statisticAmount, self._amount(RES[f"{stat.id}_amount"], stat.amount, stat.prov)))
+            if stat.qualifier:
+                g.add((iri, KGQA.amountQualifier, self.concept(stat.qualifier, "AmountQualifier", where)))
+            if stat.unit:
+                g.add((iri, KGQA.unit, Literal(stat.unit)))
+            if stat.as_reported:
+                g.add((iri, KGQA.asReported, Literal(stat.as_reported)))
+
+    def _claims(self) -> None:
+        for claim in self.facts.claims:
+            iri = self.node(RES[claim.id], KGQA.Claim, claim.statement, claim.prov)
+            self._about(iri, claim.about, claim.stated_by, claim.prov.where)
+            self.graph.add((iri, KGQA.statement, Literal(" ".join(claim.statement.split()))))
+
+
+def build_asserted(facts: Facts, text: SourceText, ontology: Graph) -> Graph:
+    """The asserted graph for ``facts``.
+
+    :raise FactError: naming file:line for an unknown name or a quote not in the article.
+    """
+    return TripleBuilder(facts, text, ontology).build()

@@ -1,0 +1,83 @@
+"""The Flask app factory: settings, the state (store, registry), error handlers, blueprints.
+
+Nothing happens at import time (Flask tutorial's `create_app`): each call builds an independent app
+with its own state, so tests and a reload can hold several at once.
+"""
+
+from __future__ import annotations
+
+import atexit
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask, Response
+
+from kgqa.settings import load_config
+from kgqa.state import open_state
+from kgqa.web import api, ask, entities, openapi, pages, sparql
+from kgqa.web import errors as web_errors
+from kgqa.web.guards import CONTENT_SECURITY_POLICY, RequestGuard, StrictJSONProvider
+from kgqa.web.reload import LiveState
+
+__all__ = ["create_app"]
+
+
+def create_app(config: Mapping[str, Any] | None = None, *, state: Any = None) -> Flask:
+    """Build the app: configuration, the store (worker processes start here), the registry, blueprints.
+
+    `config` overrides `kgqa.settings.DEFAULTS` and `KGQA_*` environment variables. Pass an
+    already-open `state` to share one store between apps (tests); otherwise the app owns its state,
+    and `app.extensions["kgqa"].close()` stops its workers (also done at interpreter exit).
+    `app.extensions["kgqa"]` is a `kgqa.web.reload.LiveState`: it reads like the `State` it wraps and
+    `reload()` swaps in a freshly loaded one.
+    """
+    app = Flask(__name__)
+    settings = load_config(config)
+    app.config.update(settings)
+    # Werkzeug refuses larger bodies with 413 before reading them; the query limit is checked again
+    # on the text itself (a GET has no body).
+    if app.config.get("MAX_CONTENT_LENGTH") is None:  # Flask's default is None (unlimited)
+        app.config["MAX_CONTENT_LENGTH"] = int(settings["KGQA_MAX_QUERY_BYTES"]) + 4096
+    app.json = StrictJSONProvider(app)  # refuses lone surrogates in JSON bodies (kgqa/web/guards.py)
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    logging.getLogger("kgqa").setLevel(logging.INFO)
+
+    owned = state is None
+    if owned:
+        state = open_state(config=settings)
+    # The current state behind a proxy that `kgqa serve` can swap on SIGHUP (kgqa/web/reload.py);
+    # each request pins the state it started with.
+    live = state if isinstance(state, LiveState) else LiveState(state)
+    if owned:
+        atexit.register(live.close)
+    app.extensions["kgqa"] = live
+    live.init_app(app)
+
+    web_errors.init_app(app)
+    # Outside Flask: bad Host headers and non-UTF-8 URLs get a 400 before routing reads them, and
+    # every reply gets nosniff (HTML also the Content-Security-Policy) whichever code made it.
+    app.wsgi_app = RequestGuard(app.wsgi_app, CONTENT_SECURITY_POLICY)  # type: ignore[method-assign]
+    app.register_blueprint(sparql.bp)
+    app.register_blueprint(api.bp)
+    app.register_blueprint(entities.bp)
+    app.register_blueprint(openapi.bp)
+    app.register_blueprint(ask.bp)
+    app.register_blueprint(pages.bp)
+
+    if settings.get("KGQA_CORS", True):
+
+        @app.after_request
+        def _cors(resp: Response) -> Response:
+            # Read-only public data: any origin may query, without credentials, so browser-based
+            # SPARQL editors (YASGUI on another origin) work.
+            resp.headers["Access-Control-Allow-Origin"] = "*"
+            resp.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
+            resp.headers["Access-Control-Allow-Headers"] = "Accept, Content-Type"
+            resp.headers["Access-Control-Expose-Headers"] = (
+                "X-KGQA-Truncated, X-KGQA-Truncated-Reason, Content-Disposition"
+            )
+            resp.headers["Access-Control-Max-Age"] = "86400"
+            return resp
+
+    return app

@@ -1,0 +1,228 @@
+"""Linked Data: `/entity/<id>` for every `kgr:` IRI, and `/graph`, `/ontology` downloads.
+
+An entity's description is a concise bounded description: its own triples, the triples that point
+at it, the labels of everything it links to (so a page or a client can show names without another
+request), the OWL axiom annotations about its binary facts and the evidence nodes (quote + source)
+of its facts. One CONSTRUCT builds it, so the embedded and the remote store give the same answer.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+import pyoxigraph as ox
+from flask import Blueprint, Response, current_app, render_template, request
+
+from kgqa.errors import NotAcceptable, NotFound
+from kgqa.sparql import formats
+from kgqa.sparql.runner import internal_query
+from kgqa.vocab import ONTOLOGY_GRAPH, PREFIXES, RESOURCE_NS
+from kgqa.web.sparql import graph_dump, reply
+
+bp = Blueprint("entities", __name__)
+
+RDF_TYPE = PREFIXES["rdf"] + "type"
+RDFS_LABEL = PREFIXES["rdfs"] + "label"
+SKOS = PREFIXES["skos"]
+KGQA = PREFIXES["kgqa"]
+OWL = PREFIXES["owl"]
+PROV_QUOTED = PREFIXES["prov"] + "wasQuotedFrom"
+LABEL_PROPS = {RDFS_LABEL, SKOS + "prefLabel"}
+NAME_PROPS = LABEL_PROPS | {SKOS + "altLabel", SKOS + "hiddenLabel"}
+DESCRIPTION_PROPS = [SKOS + "definition", PREFIXES["rdfs"] + "comment", KGQA + "statement"]
+
+DESCRIBE_ENTITY = """PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+PREFIX owl: <http://www.w3.org/2002/07/owl#>
+PREFIX prov: <http://www.w3.org/ns/prov#>
+PREFIX kgqa: <https://w3id.org/kgqa/ontology#>
+CONSTRUCT {
+  ?e ?p ?o . ?o ?olp ?ol . ?p rdfs:label ?pl .
+  ?s ?ip ?e . ?s ?slp ?sl . ?ip rdfs:label ?ipl .
+  ?ax ?axp ?axo .
+  ?e kgqa:hasEvidence ?ev1 . ?ev1 ?evp1 ?evo1 .
+  ?holder kgqa:hasEvidence ?ev2 . ?ev2 ?evp2 ?evo2 .
+  ?ev3 ?evp3 ?evo3 .
+} WHERE {
+  { ?e ?p ?o .
+    OPTIONAL { ?o ?olp ?ol . FILTER (?olp IN (rdfs:label, skos:prefLabel)) }
+    OPTIONAL { ?p rdfs:label ?pl . FILTER (LANGMATCHES(LANG(?pl), "en")) } }
+  UNION
+  { ?s ?ip ?e . FILTER (!isBlank(?s))
+    OPTIONAL { ?s ?slp ?sl . FILTER (?slp IN (rdfs:label, skos:prefLabel)) }
+    OPTIONAL { ?ip rdfs:label ?ipl . FILTER (LANGMATCHES(LANG(?ipl), "en")) } }
+  UNION
+  { ?ax owl:annotatedSource|owl:annotatedTarget ?e ; ?axp ?axo . }
+  UNION
+  { ?e kgqa:hasEvidence ?ev1 . ?ev1 ?evp1 ?evo1 .
+    FILTER (?evp1 IN (kgqa:quote, prov:wasQuotedFrom, rdfs:label)) }
+  UNION
+  { ?holder ?hp ?e ; kgqa:hasEvidence ?ev2 . ?ev2 ?evp2 ?evo2 .
+    FILTER (?evp2 IN (kgqa:quote, prov:wasQuotedFrom, rdfs:label)) }
+  UNION
+  { ?axiom owl:annotatedSource|owl:annotatedTarget ?e ; kgqa:evidence ?ev3 . ?ev3 ?evp3 ?evo3 .
+    FILTER (?evp3 IN (kgqa:quote, prov:wasQuotedFrom, rdfs:label)) }
+}"""
+
+_PAGE_TYPES = [formats.HTML] + [f.media_type for f in formats.GRAPH_FORMATS]
+
+
+def state() -> Any:
+    return current_app.extensions["kgqa"]
+
+
+def describe(entity_id: str, fmt: formats.Format = formats.N_TRIPLES) -> Any:
+    """The entity's bounded description as a store Result.
+
+    :raise NotFound 404: if the id is not a valid IRI segment or nothing in the graph mentions it.
+    """
+    try:
+        node = ox.NamedNode(RESOURCE_NS + entity_id)
+    except ValueError:
+        raise NotFound(f"no entity with id {entity_id!r}", id=entity_id) from None
+    # A description is bounded by the graph, not by the row cap meant for ad-hoc queries.
+    cap = max(state().max_rows, 50_000)
+    result = internal_query(state(), DESCRIBE_ENTITY, {"e": node}, graph_format=fmt, max_rows=cap)
+    if not result.data.strip() or (fmt is formats.JSON_LD and result.data.strip() in {b"[]", b"{}"}):
+        raise NotFound(f"no entity with id {entity_id!r} in the graph", id=entity_id)
+    return result
+
+
+@bp.route("/entity/<path:entity_id>")
+def entity(entity_id: str) -> Response:
+    """HTML for browsers; Turtle, JSON-LD, N-Triples or RDF/XML by content negotiation (`?format=`)."""
+    wanted = request.args.getlist("format")
+    fmt = formats.from_param("graph", wanted) if wanted else None
+    if fmt is None and not (wanted and wanted[0].lower() == "html"):
+        best = request.accept_mimetypes.best_match(_PAGE_TYPES) if request.accept_mimetypes else formats.HTML
+        if best is None:
+            raise NotAcceptable("available: " + ", ".join(_PAGE_TYPES))
+        if best != formats.HTML:
+            fmt = formats.ALIASES["graph"][best]
+    if fmt is not None:
+        return reply(describe(entity_id, fmt), fmt)
+    result = describe(entity_id)
+    page = render_template(
+        "entity.html", **view_model(RESOURCE_NS + entity_id, result.triples()), truncated=result.truncated
+    )
+    resp = Response(page, content_type="text/html; charset=utf-8")
+    resp.headers["Vary"] = "Accept"
+    return resp
+
+
+def _text(term: Any) -> str:
+    return term.value if isinstance(term, ox.NamedNode | ox.Literal | ox.BlankNode) else str(term)
+
+
+def view_model(iri: str, triples: list[ox.Triple]) -> dict:
+    """Group a bounded description for the HTML page: names, types, facts with evidence, incoming links."""
+    out_by: dict[str, list[Any]] = defaultdict(list)
+    props: dict[Any, dict[str, list[Any]]] = defaultdict(lambda: defaultdict(list))
+    for t in triples:
+        props[t.subject][t.predicate.value].append(t.object)
+    me = ox.NamedNode(iri)
+
+    def label(term: Any) -> str:
+        if isinstance(term, ox.Literal):
+            return term.value
+        p = props.get(term, {})
+        for key in (SKOS + "prefLabel", RDFS_LABEL):
+            values = p.get(key, [])
+            english = [v for v in values if isinstance(v, ox.Literal) and v.language in {"en", None, ""}]
+            if english or values:
+                return (english or values)[0].value
+        value = _text(term)
+        for prefix, ns in PREFIXES.items():
+            if value.startswith(ns):
+                return f"{prefix}:{value[len(ns) :]}"
+        return value
+
+    def link(term: Any) -> dict:
+        v = {
+            "text": label(term),
+            "iri": term.value if isinstance(term, ox.NamedNode) else None,
+            "href": None,
+            "literal": isinstance(term, ox.Literal),
+            "lang": term.language if isinstance(term, ox.Literal) else None,
+        }
+        if isinstance(term, ox.NamedNode) and term.value.startswith(RESOURCE_NS):
+            v["href"] = "/entity/" + term.value[len(RESOURCE_NS) :]
+        return v
+
+    def evidence_of(ev: Any) -> dict:
+        p = props.get(ev, {})
+        quote = p.get(KGQA + "quote", [])
+        source = p.get(PROV_QUOTED, [])
+        return {
+            "quote": quote[0].value if quote else label(ev),
+            "source": link(source[0]) if source else None,
+            "node": link(ev),
+        }
+
+    # Axiom annotations: (source, property, target) -> evidence nodes.
+    axiom_evidence: dict[tuple, list[Any]] = defaultdict(list)
+    for _node, p in props.items():
+        if OWL + "Axiom" in [_text(x) for x in p.get(RDF_TYPE, [])]:
+            key = tuple(p.get(OWL + k, [None])[0] for k in ("annotatedSource", "annotatedProperty", "annotatedTarget"))
+            axiom_evidence[key] += p.get(KGQA + "evidence", [])
+
+    mine = props.get(me, {})
+    names = [
+        (p.rsplit("#", 1)[-1], v.value, v.language)
+        for p in sorted(NAME_PROPS)
+        for v in mine.get(p, [])
+        if isinstance(v, ox.Literal)
+    ]
+    skip = NAME_PROPS | {RDF_TYPE} | set(DESCRIPTION_PROPS) | {KGQA + "hasEvidence"}
+    facts = []
+    for pred in sorted(mine, key=lambda p: label(ox.NamedNode(p))):
+        if pred in skip:
+            continue
+        values = []
+        for obj in mine[pred]:
+            v = link(obj)
+            v["evidence"] = [evidence_of(ev) for ev in axiom_evidence.get((me, ox.NamedNode(pred), obj), [])]
+            values.append(v)
+        facts.append({"predicate": label(ox.NamedNode(pred)), "iri": pred, "values": values})
+    for t in triples:
+        if t.object == me and not isinstance(t.subject, ox.BlankNode):
+            out_by[t.predicate.value].append(t.subject)
+    incoming = []
+    for pred, subjects in sorted(out_by.items(), key=lambda kv: label(ox.NamedNode(kv[0]))):
+        items = []
+        for s in dict.fromkeys(subjects):
+            item = link(s)
+            item["evidence"] = [evidence_of(ev) for ev in props.get(s, {}).get(KGQA + "hasEvidence", [])]
+            items.append(item)
+        incoming.append({"predicate": label(ox.NamedNode(pred)), "iri": pred, "subjects": items})
+    description = next((v.value for p in DESCRIPTION_PROPS for v in mine.get(p, []) if isinstance(v, ox.Literal)), None)
+    return {
+        "iri": iri,
+        "title": label(me),
+        "names": names,
+        "types": [link(t) for t in mine.get(RDF_TYPE, []) if _text(t) != OWL + "NamedIndividual"],
+        "description": description,
+        "facts": facts,
+        "incoming": incoming,
+        "evidence": [evidence_of(ev) for ev in mine.get(KGQA + "hasEvidence", [])],
+        "formats": [(f.name, f.media_type) for f in formats.GRAPH_FORMATS],
+    }
+
+
+@bp.route("/graph")
+def whole_graph() -> Response:
+    """The knowledge graph (every named graph except the ontology), in the RDF format asked for."""
+    graphs = sorted(g for g in state().known_graphs if g != ONTOLOGY_GRAPH)
+    return graph_dump(graphs, filename="kgqa-kg")
+
+
+@bp.route("/ontology")
+def ontology() -> Response:
+    """The ontology (TBox) graph; `?format=owl` or `rdf` gives the RDF/XML that Protégé opens.
+
+    :raise NotFound 404: if the store holds no ontology graph.
+    """
+    if ONTOLOGY_GRAPH not in state().known_graphs:
+        raise NotFound(f"this store has no ontology graph <{ONTOLOGY_GRAPH}>")
+    return graph_dump([ONTOLOGY_GRAPH], filename="kgqa")

@@ -1,0 +1,100 @@
+"""The web page: ask a question, browse canned queries, edit SPARQL, see the graph (issue 5).
+
+The pages are server-rendered shells; the small scripts in ``static/js/`` talk to the
+service only through its public HTTP interfaces (``/api/ask``, ``/api/queries``,
+``/sparql``), the same ones documented in the README. That keeps this blueprint free of
+any knowledge of the store or the query registry: a page shows exactly what a client
+of the API would get, and the browser tests exercise the API as a side effect.
+
+Everything the page loads comes from this service (``static/vendor/`` holds YASGUI
+and cytoscape.js, see its README), so it works with no internet, and a
+Content-Security-Policy without ``'unsafe-inline'`` for scripts keeps it that way: no
+inline scripts or event handlers, data reaches scripts through ``data-`` attributes.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, render_template
+
+from kgqa.vocab import ONTOLOGY_NS, RESOURCE_NS
+from kgqa.web.guards import CONTENT_SECURITY_POLICY
+
+bp = Blueprint(
+    "web",
+    __name__,
+    # Own folders, so the pages render whatever template/static folders the app uses;
+    # the static URL is distinct from the app's own ``/static`` to avoid a clash.
+    template_folder="templates",
+    static_folder="static",
+    static_url_path="/static/web",
+)
+
+
+# (href, label, format note) for the download menus; served by the graph/ontology routes.
+DOWNLOADS: tuple[tuple[str, str, str], ...] = (
+    ("/graph?format=turtle", "Graph (Turtle)", "text/turtle"),
+    ("/graph?format=xml", "Graph (RDF/XML, for Protégé)", "application/rdf+xml"),
+    ("/graph?format=json-ld", "Graph (JSON-LD)", "application/ld+json"),
+    ("/ontology?format=turtle", "Ontology (Turtle)", "text/turtle"),
+    ("/ontology?format=xml", "Ontology (RDF/XML, for Protégé)", "application/rdf+xml"),
+    ("/ontology?format=json-ld", "Ontology (JSON-LD)", "application/ld+json"),
+)
+
+# Questions offered as one-click chips on the ask page; each is answered by the graph.
+EXAMPLE_QUESTIONS: tuple[str, ...] = (
+    "who led MiniMax's round?",
+    "which companies has Alibaba invested in?",
+    "is Moonshot AI a unicorn?",
+    "who backs OpenAI?",
+    "which is valued higher, MiniMax or Moonshot AI?",
+    "who owns Alibaba Cloud?",
+)
+
+
+@bp.app_context_processor
+def _layout_context() -> dict[str, object]:
+    """What ``base.html`` needs on every page, including pages of other blueprints
+    (``/entity/<id>`` from ``kgqa/web/entities.py``) that extend the same layout."""
+    return {"ontology_ns": ONTOLOGY_NS, "resource_ns": RESOURCE_NS, "downloads": DOWNLOADS}
+
+
+def _page(template: str, active: str, **context: object) -> str:
+    """Render a page of the shared layout; ``active`` marks its entry in the navigation."""
+    return render_template(template, active=active, **context)
+
+
+@bp.after_request
+def _security_headers(response: Response) -> Response:
+    """Send the page policy with every page of this blueprint (static files included)."""
+    response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    return response
+
+
+@bp.get("/")
+def index() -> str:
+    """The question box: answers, their evidence in the article, the SPARQL behind them."""
+    return _page("index.html", "ask", examples=EXAMPLE_QUESTIONS)
+
+
+@bp.get("/queries")
+def queries() -> str:
+    """The canned-query gallery: one form per query of ``/api/queries``."""
+    return _page("queries.html", "queries")
+
+
+@bp.get("/editor")
+def editor() -> str:
+    """The SPARQL editor (YASGUI) on this service's ``/sparql``.
+
+    A query to open arrives in the URL fragment (``/editor#query=...``) rather than
+    the query string, so it is never sent to the server or written to its logs.
+    """
+    return _page("editor.html", "editor")
+
+
+@bp.get("/overview")
+def overview() -> str:
+    """The whole investment network and the article with its recorded facts marked."""
+    return _page("overview.html", "overview")
