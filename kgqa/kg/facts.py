@@ -10,6 +10,7 @@ and the entity list by :mod:`kgqa.kg.triples` too, where both are at hand.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -382,28 +383,61 @@ def _statistic(r: _Reader) -> Statistic:
     )
 
 
-_SECTIONS = {
-    "source",
-    "external",
-    "entities",
-    "rounds",
-    "investments",
-    "facts",
-    "positions",
-    "strategic",
-    "statistics",
-    "claims",
+def _external(r: _Reader) -> ExternalRecord:
+    r.keys({"id", "note"}, set())
+    return ExternalRecord(r.req("id"), r.req("note"), r.where)
+
+
+def _binary_fact(r: _Reader) -> BinaryFact:
+    r.keys({"subject", "property", "object"}, _PROV_KEYS)
+    return BinaryFact(r.req("subject"), r.req("property"), r.req("object"), r.prov())
+
+
+def _position(r: _Reader) -> Position:
+    r.keys({"person", "role", "organization"}, _PROV_KEYS)
+    return Position(r.req("person"), r.req("role"), r.req("organization"), r.prov())
+
+
+def _strategic(r: _Reader) -> Strategic:
+    r.keys({"provider", "counterparty", "kind"}, _PROV_KEYS)
+    return Strategic(r.req("provider"), r.req("counterparty"), r.req("kind"), r.prov())
+
+
+def _claim(r: _Reader) -> Claim:
+    r.keys({"id", "about", "stated_by", "statement"}, _PROV_KEYS)
+    return Claim(r.req("id"), r.strs("about"), r.req("stated_by"), r.req("statement"), r.prov())
+
+
+# The list sections of a facts file: section -> (what one item is called in errors, its reader,
+# the `Facts` list it joins). In file order, so errors come in the order a reader meets them.
+_LIST_SECTIONS: dict[str, tuple[str, Callable[[_Reader], Any], str]] = {
+    "external": ("external record", _external, "external"),
+    "entities": ("entity", _entity, "entities"),
+    "rounds": ("round", _round, "rounds"),
+    "investments": ("investment", lambda r: _investment(r, None), "investments"),
+    "facts": ("fact", _binary_fact, "facts"),
+    "positions": ("position", _position, "positions"),
+    "strategic": ("strategic relationship", _strategic, "strategic"),
+    "statistics": ("statistic", _statistic, "statistics"),
+    "claims": ("claim", _claim, "claims"),
 }
 
 
-def _read_file(path: Path, facts: Facts) -> None:
+_SECTIONS = {"source", *_LIST_SECTIONS}
+
+
+def _load_yaml(path: Path) -> Any:
     try:
         with open(path, encoding="utf-8") as fh:
-            data = yaml.load(fh, Loader=_Loader)
+            return yaml.load(fh, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else "?"
         raise FactError(f"{path.name}:{line}", f"YAML syntax error: {exc.problem or exc}") from None
+
+
+def _read_file(path: Path, facts: Facts) -> None:
+    data = _load_yaml(path)
     if data is None:
         return
     top = _Reader(path, data, "file")
@@ -415,29 +449,8 @@ def _read_file(path: Path, facts: Facts) -> None:
         s.what = "source"
         s.keys({"id", "file", "title", "publisher", "date"}, _PROV_KEYS)
         facts.source = Source(s.req("id"), s.req("file"), s.req("title"), s.req("publisher"), s.req("date"), s.prov())
-    for r in top.items("external", "external record"):
-        r.keys({"id", "note"}, set())
-        facts.external.append(ExternalRecord(r.req("id"), r.req("note"), r.where))
-    for r in top.items("entities", "entity"):
-        facts.entities.append(_entity(r))
-    for r in top.items("rounds", "round"):
-        facts.rounds.append(_round(r))
-    for r in top.items("investments", "investment"):
-        facts.investments.append(_investment(r, None))
-    for r in top.items("facts", "fact"):
-        r.keys({"subject", "property", "object"}, _PROV_KEYS)
-        facts.facts.append(BinaryFact(r.req("subject"), r.req("property"), r.req("object"), r.prov()))
-    for r in top.items("positions", "position"):
-        r.keys({"person", "role", "organization"}, _PROV_KEYS)
-        facts.positions.append(Position(r.req("person"), r.req("role"), r.req("organization"), r.prov()))
-    for r in top.items("strategic", "strategic relationship"):
-        r.keys({"provider", "counterparty", "kind"}, _PROV_KEYS)
-        facts.strategic.append(Strategic(r.req("provider"), r.req("counterparty"), r.req("kind"), r.prov()))
-    for r in top.items("statistics", "statistic"):
-        facts.statistics.append(_statistic(r))
-    for r in top.items("claims", "claim"):
-        r.keys({"id", "about", "stated_by", "statement"}, _PROV_KEYS)
-        facts.claims.append(Claim(r.req("id"), r.strs("about"), r.req("stated_by"), r.req("statement"), r.prov()))
+    for section, (what, read, target) in _LIST_SECTIONS.items():
+        getattr(facts, target).extend(read(r) for r in top.items(section, what))
 
 
 def load_facts(directory: Path) -> Facts:

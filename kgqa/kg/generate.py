@@ -46,7 +46,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from kgqa.kg.facts import Amount
 from kgqa.kg.progress import Progress
@@ -349,6 +349,23 @@ def _stem(index: int, stems: list[str]) -> str:
     return f"{_QUALIFIERS[(qualifier - 1) % len(_QUALIFIERS)]} {stems[base]}" + (
         f" {qualifier // len(_QUALIFIERS) + 1}" if qualifier > len(_QUALIFIERS) else ""
     )
+
+
+def _round_sentence(
+    subject: str, round_words: str, raised: str | None, valuation: str | None, lead: Org | None, followers: list[Org]
+) -> str:
+    """The article's sentence for one round: "On May 3, 2019, X raised $5M in a Series A led by Y, ..."."""
+    text = f"{subject} raised"
+    if raised is not None:
+        text += f" {raised} in"
+    text += f" {round_words}"
+    if lead is not None:
+        text += f" led by {lead.name}"
+    if followers:
+        text += f"{',' if lead else ''} with participation from {', '.join(f.name for f in followers)}"
+    if valuation is not None:
+        text += f", at a post-money valuation of {valuation}"
+    return text + "."
 
 
 def _person_name(index: int) -> str:
@@ -691,6 +708,43 @@ class Generator:
         self.comparisons()
         docs.close()
 
+    def _founders(self, o: Org) -> list[tuple[str, str, str]]:
+        """The people an organisation is described with: (person local id, role, name)."""
+        rng = self.rng
+        founders: list[tuple[str, str, str]] = []
+        roles = {
+            "startup": ("Founder", "ChiefExecutiveOfficer"),
+            "firm": ("Partner", "Partner"),
+            "arm": ("Partner",),
+            "giant": ("Chairman", "ChiefExecutiveOfficer", "ChiefStrategyOfficer"),
+            "data": ("Analyst",),
+            "cloud": (),
+            "media": (),
+        }[o.kind]
+        count = len(roles) if o.kind != "startup" else (1 if rng.random() < 0.5 else 2)
+        for role in roles[:count]:
+            name = _person_name(self.people)
+            self.people += 1
+            founders.append((local_id(name), role, name))
+        return founders
+
+    def _person(self, o: Org, s: Any, person_local: str, role: str, name: str, ev: Any) -> None:
+        """A person, their position in the organisation `s` and, for analysts, their claims."""
+        w, rng = self.w, self.rng
+        p = iri(RES + person_local)
+        w.add(p, iri(RDF_TYPE), iri(OWL + "NamedIndividual"))
+        self.axiom(p, iri(RDF_TYPE), iri(KGQA + "Person"), ev)
+        self.axiom(p, iri(RDFS + "label"), lit(name, "en"), ev)
+        self.axiom(p, iri(SKOS + "prefLabel"), lit(name, "en"), ev)
+        pos = self.node(
+            f"{person_local}_{role}_{o.local}", "Position", f"{name}, {ROLE_LABELS[role]} of {o.name}", [ev]
+        )
+        w.add(pos, iri(KGQA + "holder"), p)
+        w.add(pos, iri(KGQA + "role"), iri(KGQA + role))
+        w.add(pos, iri(KGQA + "positionIn"), s)
+        if o.kind == "data" and rng.random() < 0.9:
+            self.claims(o, p, name)
+
     def organisation(self, o: Org) -> None:
         w, rng = self.w, self.rng
         s = iri(RES + o.local)
@@ -709,21 +763,7 @@ class Generator:
         sentence += f" is {what} based in {COUNTRY_NAMES[o.country]}"
         if o.parent is not None:
             sentence += f" and a subsidiary of {o.parent.name}"
-        founders: list[tuple[str, str, str]] = []  # (person local, role, name)
-        roles = {
-            "startup": ("Founder", "ChiefExecutiveOfficer"),
-            "firm": ("Partner", "Partner"),
-            "arm": ("Partner",),
-            "giant": ("Chairman", "ChiefExecutiveOfficer", "ChiefStrategyOfficer"),
-            "data": ("Analyst",),
-            "cloud": (),
-            "media": (),
-        }[o.kind]
-        count = len(roles) if o.kind != "startup" else (1 if rng.random() < 0.5 else 2)
-        for role in roles[:count]:
-            name = _person_name(self.people)
-            self.people += 1
-            founders.append((local_id(name), role, name))
+        founders = self._founders(o)
         if founders:
             sentence += "; " + ", ".join(f"{name} is its {ROLE_LABELS[role]}" for _, role, name in founders)
         ev = self.docs.say(sentence + ".")
@@ -741,19 +781,7 @@ class Generator:
         if o.parent is not None:
             self.axiom(iri(RES + o.parent.local), iri(KGQA + "hasSubsidiary"), s, ev)
         for person_local, role, name in founders:
-            p = iri(RES + person_local)
-            w.add(p, iri(RDF_TYPE), iri(OWL + "NamedIndividual"))
-            self.axiom(p, iri(RDF_TYPE), iri(KGQA + "Person"), ev)
-            self.axiom(p, iri(RDFS + "label"), lit(name, "en"), ev)
-            self.axiom(p, iri(SKOS + "prefLabel"), lit(name, "en"), ev)
-            pos = self.node(
-                f"{person_local}_{role}_{o.local}", "Position", f"{name}, {ROLE_LABELS[role]} of {o.name}", [ev]
-            )
-            w.add(pos, iri(KGQA + "holder"), p)
-            w.add(pos, iri(KGQA + "role"), iri(KGQA + role))
-            w.add(pos, iri(KGQA + "positionIn"), s)
-            if o.kind == "data" and rng.random() < 0.9:
-                self.claims(o, p, name)
+            self._person(o, s, person_local, role, name, ev)
         if o.kind == "startup" and "AIStartup" in o.classes and rng.random() < 0.5:
             self.models_of(o, s)
         if o.kind == "giant":
@@ -864,17 +892,15 @@ class Generator:
                 "Month": f"In {MONTHS[month - 1]} {year}",
                 "Year": f"In {year}",
             }[precision]
-            text = f"{when}, {o.name} raised"
-            if has_raised:
-                text += f" {short_money(raised, currency)} in"
-            text += f" {ROUND_WORDS[rtype]}"
-            if lead is not None:
-                text += f" led by {lead.name}"
-            if followers:
-                text += f"{',' if lead else ''} with participation from {', '.join(f.name for f in followers)}"
-            if has_valuation:
-                text += f", at a post-money valuation of {short_money(valuation, currency)}"
-            ev = self.docs.say(text + ".")
+            text = _round_sentence(
+                f"{when}, {o.name}",
+                ROUND_WORDS[rtype],
+                short_money(raised, currency) if has_raised else None,
+                short_money(valuation, currency) if has_valuation else None,
+                lead,
+                followers,
+            )
+            ev = self.docs.say(text)
             label = f"{o.name} {ROUND_LABELS[rtype]} of {date}"
             r = self.node(round_local, "FundingRound", label, [ev])
             w.add(r, iri(KGQA + "fundedOrganization"), company)

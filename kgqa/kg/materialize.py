@@ -38,7 +38,7 @@ import hashlib
 import itertools
 import sys
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -144,6 +144,45 @@ def _closure(edges: dict[URIRef, set[URIRef]]) -> dict[URIRef, set[URIRef]]:
     return result
 
 
+def _named_pairs(g: Graph, predicate: URIRef) -> Iterator[tuple[URIRef, URIRef]]:
+    """The (subject, object) pairs of `predicate` where both are IRIs (blank nodes are expressions)."""
+    for x, y in g.subject_objects(predicate):
+        if isinstance(x, URIRef) and isinstance(y, URIRef):
+            yield x, y
+
+
+def _superproperty_edges(o: Graph) -> dict[URIRef, set[URIRef]]:
+    """Direct super-properties: rdfs:subPropertyOf, and owl:equivalentProperty both ways."""
+    edges: dict[URIRef, set[URIRef]] = {}
+    for p, q in _named_pairs(o, RDFS.subPropertyOf):
+        edges.setdefault(p, set()).add(q)
+    for p, q in _named_pairs(o, OWL.equivalentProperty):
+        edges.setdefault(p, set()).add(q)
+        edges.setdefault(q, set()).add(p)
+    return edges
+
+
+def _superclass_edges(o: Graph) -> dict[URIRef, set[URIRef]]:
+    """Direct super-classes: rdfs:subClassOf, owl:equivalentClass both ways, and the named conjuncts
+    of a defined class (C ≡ A ⊓ ... entails C ⊑ A: cls-int2, then cax-sco)."""
+    edges: dict[URIRef, set[URIRef]] = {}
+    for c, d in _named_pairs(o, RDFS.subClassOf):
+        edges.setdefault(c, set()).add(d)
+    for c, e in _named_pairs(o, OWL.equivalentClass):
+        edges.setdefault(c, set()).add(e)
+        edges.setdefault(e, set()).add(c)
+    for c, e in o.subject_objects(OWL.equivalentClass):
+        members = o.value(e, OWL.intersectionOf) if isinstance(c, URIRef) and isinstance(e, BNode) else None
+        for m in Collection(o, members) if members is not None else ():
+            if isinstance(m, URIRef):
+                edges.setdefault(c, set()).add(m)  # type: ignore[arg-type]
+    return edges
+
+
+# The guard of every rule: add only what is not there yet (a rule that re-adds its own output never ends).
+_NOT_ANY = "FILTER NOT EXISTS {{ {} }}"
+
+
 def _values1(terms: Iterable[URIRef], var: str) -> str:
     return f"VALUES ?{var} {{ {' '.join(_n3(t) for t in sorted(terms))} }}"
 
@@ -182,34 +221,12 @@ class RuleCompiler:
             if isinstance(p, URIRef)
         }
         self.data_props = {p for p in o.subjects(RDF.type, OWL.DatatypeProperty) if isinstance(p, URIRef)}
-        sub: dict[URIRef, set[URIRef]] = {}
-        for p, q in o.subject_objects(RDFS.subPropertyOf):
-            if isinstance(p, URIRef) and isinstance(q, URIRef):
-                sub.setdefault(p, set()).add(q)
-        for p, q in o.subject_objects(OWL.equivalentProperty):
-            if isinstance(p, URIRef) and isinstance(q, URIRef):
-                sub.setdefault(p, set()).add(q)
-                sub.setdefault(q, set()).add(p)
-        self.superprops = _closure(sub)
+        self.superprops = _closure(_superproperty_edges(o))
         self.subprops: dict[URIRef, set[URIRef]] = {}
         for p, ups in self.superprops.items():
             for q in ups:
                 self.subprops.setdefault(q, set()).add(p)
-        supc: dict[URIRef, set[URIRef]] = {}
-        for c, d in o.subject_objects(RDFS.subClassOf):
-            if isinstance(c, URIRef) and isinstance(d, URIRef):
-                supc.setdefault(c, set()).add(d)
-        for c, e in o.subject_objects(OWL.equivalentClass):
-            if isinstance(c, URIRef) and isinstance(e, URIRef):
-                supc.setdefault(c, set()).add(e)
-                supc.setdefault(e, set()).add(c)
-            elif isinstance(c, URIRef) and isinstance(e, BNode):
-                # C ≡ A ⊓ ... entails C ⊑ A for each named conjunct (cls-int2, then cax-sco).
-                members = o.value(e, OWL.intersectionOf)
-                if members is not None:
-                    for m in Collection(o, members):
-                        if isinstance(m, URIRef):
-                            supc.setdefault(c, set()).add(m)
+        supc = _superclass_edges(o)
         self.superclasses = {c: ups - {OWL.Thing, RDFS.Resource} for c, ups in _closure(supc).items()}
         self.tbox_individuals = {str(i) for i in o.subjects(RDF.type, OWL.NamedIndividual) if isinstance(i, URIRef)}
 
@@ -289,10 +306,20 @@ class RuleCompiler:
 
     # --- rules -----------------------------------------------------------------------------
     def rules(self) -> list[Rule]:
-        g = self.g
-        rules: list[Rule] = []
-        not_any = "FILTER NOT EXISTS {{ {} }}"
+        """Every rule the ontology compiles to, kind by kind (OWL 2 RL rule names in each rule's name)."""
+        return [
+            *self._subclass_rules(),
+            *self._subproperty_rules(),
+            *self._inverse_rules(),
+            *self._transitive_rules(),
+            *self._chain_rules(),
+            *self._domain_range_rules(),
+            *self._defined_class_rules(),
+        ]
 
+    def _subclass_rules(self) -> list[Rule]:
+        """Rules for sub-classes: cax-sco."""
+        rules: list[Rule] = []
         # One rule per class or property read, so that a rule runs again only when *its* input
         # grew (a rule over all sub-class pairs at once would rescan every membership each round).
         for c, ups in sorted(self.superclasses.items()):
@@ -301,12 +328,16 @@ class RuleCompiler:
                     Rule(
                         f"sub-classes of {_short(c)} (cax-sco)",
                         f"CONSTRUCT {{ ?x a ?sup }} WHERE {{ ?x a {_n3(c)} . FILTER (isIRI(?x)) "
-                        f"{_values1(ups, 'sup')} {not_any.format('?x a ?sup')} }}",
+                        f"{_values1(ups, 'sup')} {_NOT_ANY.format('?x a ?sup')} }}",
                         frozenset({f"a {c}"}),
                         frozenset(f"a {d}" for d in ups),
                     )
                 )
+        return rules
 
+    def _subproperty_rules(self) -> list[Rule]:
+        """Rules for super-properties: prp-spo1."""
+        rules: list[Rule] = []
         for p, ups in sorted(self.superprops.items()):
             ups = {q for q in ups if q in self.object_props}
             if ups and p in self.object_props:
@@ -314,12 +345,17 @@ class RuleCompiler:
                     Rule(
                         f"super-properties of {_short(p)} (prp-spo1)",
                         f"CONSTRUCT {{ ?x ?q ?y }} WHERE {{ ?x {_n3(p)} ?y . FILTER (isIRI(?x) && isIRI(?y)) "
-                        f"{_values1(ups, 'q')} {not_any.format('?x ?q ?y')} }}",
+                        f"{_values1(ups, 'q')} {_NOT_ANY.format('?x ?q ?y')} }}",
                         frozenset({str(p)}),
                         frozenset(str(q) for q in ups),
                     )
                 )
+        return rules
 
+    def _inverse_rules(self) -> list[Rule]:
+        """Rules for inverses and symmetric properties: prp-inv1/2, prp-symp."""
+        g = self.g
+        rules: list[Rule] = []
         inverse: dict[URIRef, set[URIRef]] = {}
         for p, q in g.subject_objects(OWL.inverseOf):
             if isinstance(p, URIRef) and isinstance(q, URIRef):
@@ -333,24 +369,34 @@ class RuleCompiler:
                 Rule(
                     f"inverse of {_short(p)} (prp-inv1/2, prp-symp)",
                     f"CONSTRUCT {{ ?y ?q ?x }} WHERE {{ ?x {_n3(p)} ?y . FILTER (isIRI(?x) && isIRI(?y)) "
-                    f"{_values1(qs, 'q')} {not_any.format('?y ?q ?x')} }}",
+                    f"{_values1(qs, 'q')} {_NOT_ANY.format('?y ?q ?x')} }}",
                     frozenset({str(p)}),
                     frozenset(str(q) for q in qs),
                 )
             )
+        return rules
 
+    def _transitive_rules(self) -> list[Rule]:
+        """Rules for transitive properties: prp-trp."""
+        g = self.g
+        rules: list[Rule] = []
         for p in sorted(g.subjects(RDF.type, OWL.TransitiveProperty)):
             if isinstance(p, URIRef):
                 rules.append(
                     Rule(
                         f"transitive {p} (prp-trp)",
                         f"CONSTRUCT {{ ?x {_n3(p)} ?z }} WHERE {{ ?x {_n3(p)} ?y . ?y {_n3(p)} ?z . "
-                        f"FILTER (isIRI(?x) && isIRI(?z) && ?x != ?z) {not_any.format(f'?x {_n3(p)} ?z')} }}",
+                        f"FILTER (isIRI(?x) && isIRI(?z) && ?x != ?z) {_NOT_ANY.format(f'?x {_n3(p)} ?z')} }}",
                         frozenset({str(p)}),
                         frozenset({str(p)}),
                     )
                 )
+        return rules
 
+    def _chain_rules(self) -> list[Rule]:
+        """Rules for property chains: prp-spo2."""
+        g = self.g
+        rules: list[Rule] = []
         for prop, chain_list in sorted(g.subject_objects(OWL.propertyChainAxiom)):
             if not isinstance(prop, URIRef):
                 continue
@@ -370,12 +416,17 @@ class RuleCompiler:
                 Rule(
                     f"chain {_short(prop)} ← {names} (prp-spo2)",
                     f"CONSTRUCT {{ ?x0 {_n3(prop)} ?x{n} }} WHERE {{ {body} "
-                    f"FILTER (isIRI(?x0) && isIRI(?x{n})) {not_any.format(f'?x0 {_n3(prop)} ?x{n}')} }}",
+                    f"FILTER (isIRI(?x0) && isIRI(?x{n})) {_NOT_ANY.format(f'?x0 {_n3(prop)} ?x{n}')} }}",
                     frozenset(reads),
                     frozenset({str(prop)}),
                 )
             )
+        return rules
 
+    def _domain_range_rules(self) -> list[Rule]:
+        """Rules for domains and ranges: prp-dom, prp-rng."""
+        g = self.g
+        rules: list[Rule] = []
         for axiom, position, rule_id in ((RDFS.domain, "?x", "prp-dom"), (RDFS.range, "?y", "prp-rng")):
             by_prop: dict[URIRef, set[URIRef]] = {}
             for p, c in g.subject_objects(axiom):
@@ -394,12 +445,17 @@ class RuleCompiler:
                         f"{'domain' if axiom == RDFS.domain else 'range'} of {_short(p)} ({rule_id})",
                         f"CONSTRUCT {{ {position} a ?c }} WHERE {{ {{ SELECT DISTINCT {position} WHERE {{ "
                         f"?x {_n3(p)} ?y . FILTER ({check}) }} }} {_values1(classes, 'c')} "
-                        f"{not_any.format(f'{position} a ?c')} }}",
+                        f"{_NOT_ANY.format(f'{position} a ?c')} }}",
                         frozenset({str(p)}),
                         frozenset(f"a {c}" for c in classes),
                     )
                 )
+        return rules
 
+    def _defined_class_rules(self) -> list[Rule]:
+        """Rules for defined classes: cls-int1, cls-svf1, cls-hv2."""
+        g = self.g
+        rules: list[Rule] = []
         for cls, expr in sorted(g.subject_objects(OWL.equivalentClass)):
             if not (isinstance(cls, URIRef) and isinstance(expr, BNode)):
                 continue
@@ -413,7 +469,7 @@ class RuleCompiler:
                 Rule(
                     f"defined class {_short(cls)} (cls-int1, cls-svf1, cls-hv2)",
                     f"CONSTRUCT {{ ?x a {_n3(cls)} }} WHERE {{ {body} FILTER (isIRI(?x)) "
-                    f"{not_any.format(f'?x a {_n3(cls)}')} }}",
+                    f"{_NOT_ANY.format(f'?x a {_n3(cls)}')} }}",
                     frozenset(reads),
                     frozenset({f"a {cls}"}),
                     rederived=f"SELECT DISTINCT ?x WHERE {{ {body} FILTER (isIRI(?x)) "

@@ -21,6 +21,7 @@ import shutil
 from dataclasses import dataclass
 
 from rdflib import OWL, RDF, RDFS, BNode, Graph, Literal, URIRef
+from rdflib.term import Node
 
 log = logging.getLogger(__name__)
 
@@ -85,6 +86,28 @@ def run_hermit(ontology: Graph, data: Graph) -> ReasonerResult:
     return ReasonerResult(inferred, seconds)
 
 
+Ancestors = dict[URIRef, set[URIRef]]
+
+
+def _named_ancestors(ontology: Graph, kind: URIRef, parent: URIRef) -> Ancestors:
+    """For each named member of `kind`, its named ancestors along `parent` (itself left out)."""
+    ancestors: dict[URIRef, set[URIRef]] = {}
+    for node in set(ontology.subjects(RDF.type, kind)):
+        if isinstance(node, URIRef):
+            ups = {c for c in ontology.transitive_objects(node, parent) if isinstance(c, URIRef)}
+            ancestors[node] = ups - {node}
+    return ancestors
+
+
+def _one_step(
+    s: Node, p: Node, o: Node, superclasses: Ancestors, superprops: Ancestors, inverses: Ancestors
+) -> list[tuple]:
+    """The triples one triple entails directly: its super-types, super-properties and inverses."""
+    if p == RDF.type:
+        return [(s, RDF.type, up) for up in superclasses.get(o, ())]
+    return [(s, up, o) for up in superprops.get(p, ())] + [(o, inv, s) for inv in inverses.get(p, ())]
+
+
 def rdfs_closure(ontology: Graph, data: Graph) -> Graph:
     """Super-classes, super-properties and inverses that HermiT's report leaves implicit.
 
@@ -94,16 +117,9 @@ def rdfs_closure(ontology: Graph, data: Graph) -> Graph:
     (blank-node class expressions are not something a user asks for). Iterates to a fixed
     point, since an inverse can have super-properties and vice versa.
     """
-    superclasses: dict[URIRef, set[URIRef]] = {}
-    for cls in set(ontology.subjects(RDF.type, OWL.Class)):
-        if isinstance(cls, URIRef):
-            ups = {c for c in ontology.transitive_objects(cls, RDFS.subClassOf) if isinstance(c, URIRef)}
-            superclasses[cls] = ups - {cls, OWL.Thing}
-    superprops: dict[URIRef, set[URIRef]] = {}
-    for prop in set(ontology.subjects(RDF.type, OWL.ObjectProperty)):
-        if isinstance(prop, URIRef):
-            ups = {p for p in ontology.transitive_objects(prop, RDFS.subPropertyOf) if isinstance(p, URIRef)}
-            superprops[prop] = ups - {prop}
+    superclasses = _named_ancestors(ontology, OWL.Class, RDFS.subClassOf)
+    superclasses = {c: ups - {OWL.Thing} for c, ups in superclasses.items()}
+    superprops = _named_ancestors(ontology, OWL.ObjectProperty, RDFS.subPropertyOf)
     inverses: dict[URIRef, set[URIRef]] = {}
     for p, q in ontology.subject_objects(OWL.inverseOf):
         if isinstance(p, URIRef) and isinstance(q, URIRef):
@@ -117,11 +133,7 @@ def rdfs_closure(ontology: Graph, data: Graph) -> Graph:
         for s, p, o in frontier:
             if isinstance(s, BNode) or isinstance(o, Literal | BNode):
                 continue
-            if p == RDF.type:
-                derived = [(s, RDF.type, up) for up in superclasses.get(o, ())]  # type: ignore[arg-type]
-            else:
-                derived = [(s, up, o) for up in superprops.get(p, ())]  # type: ignore[arg-type]
-                derived += [(o, inv, s) for inv in inverses.get(p, ())]  # type: ignore[arg-type]
+            derived = _one_step(s, p, o, superclasses, superprops, inverses)
             for triple in derived:
                 if triple not in known:
                     known.add(triple)
