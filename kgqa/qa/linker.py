@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from rapidfuzz import process
@@ -132,6 +132,29 @@ class Mention:
         return self.target.iri
 
 
+class _Found:
+    """The mentions found so far in a question's words, and which words they took."""
+
+    def __init__(self, words: list[str]) -> None:
+        self.words = words
+        self.taken = [False] * len(words)
+        self.mentions: list[Mention] = []
+
+    def free_spans(self, max_words: int) -> Iterator[tuple[int, int]]:
+        """(start, end) of every span of untaken words, longest first, left to right; a span
+        claimed meanwhile is skipped (the generator looks again at each step)."""
+        for size in range(min(max_words, len(self.words)), 0, -1):
+            for start in range(len(self.words) - size + 1):
+                if not any(self.taken[start : start + size]):
+                    yield start, start + size
+
+    def claim(self, start: int, end: int, targets: set[Target], score: float) -> None:
+        for target in sorted(targets, key=lambda t: t.iri):
+            self.mentions.append(Mention(start, end, " ".join(self.words[start:end]), target, score))
+        for i in range(start, end):
+            self.taken[i] = True
+
+
 @dataclass
 class Linker:
     """Links question spans to targets; build with :meth:`from_names`."""
@@ -155,51 +178,41 @@ class Linker:
         return self.names.get(key, set())
 
     def link(self, question: str) -> list[Mention]:
-        """Mentions in the question, left to right, non-overlapping, longest first."""
-        words = normalise(question).split()
-        taken = [False] * len(words)
-        mentions: list[Mention] = []
+        """Mentions in the question, left to right, non-overlapping, longest first.
 
-        def claim(start: int, end: int, targets: set[Target], score: float) -> None:
-            for target in sorted(targets, key=lambda t: t.iri):
-                mentions.append(Mention(start, end, " ".join(words[start:end]), target, score))
-            for i in range(start, end):
-                taken[i] = True
+        Three passes, each over the words the earlier ones left: exact names (n-grams, longest
+        first), Chinese names inside a run of Chinese characters, then near misses (typos).
+        """
+        found = _Found(normalise(question).split())
+        for start, end in found.free_spans(self.max_words):
+            key = " ".join(found.words[start:end])
+            if not (end - start == 1 and key in STOPWORDS) and (targets := self._lookup(key)):
+                found.claim(start, end, targets, 100.0)
+        for index, word in enumerate(found.words):
+            if not found.taken[index] and _CJK.search(word) and (targets := self._chinese(word)):
+                found.claim(index, index + 1, targets, 100.0)
+        for start, end in found.free_spans(self.max_words):
+            if (match := self._fuzzy(found.words[start:end])) is not None:
+                found.claim(start, end, self.names[match[0]], 100.0 - 10 * match[1])
+        found.mentions.sort(key=lambda m: (m.start, m.target.iri))
+        return found.mentions
 
-        # 1. exact n-grams, longest first
-        for size in range(min(self.max_words, len(words)), 0, -1):
-            for start in range(len(words) - size + 1):
-                if any(taken[start : start + size]):
-                    continue
-                key = " ".join(words[start : start + size])
-                if size == 1 and key in STOPWORDS:
-                    continue
-                if targets := self._lookup(key):
-                    claim(start, start + size, targets, 100.0)
-        # 2. Chinese names inside a run of Chinese characters
-        for index, word in enumerate(words):
-            if taken[index] or not _CJK.search(word):
-                continue
-            for key in sorted(self.names, key=len, reverse=True):
-                if _CJK.search(key) and key.replace(" ", "") in word:
-                    claim(index, index + 1, self.names[key], 100.0)
-                    break
-        # 3. fuzzy, for typos in names of five letters or more
-        for size in range(min(self.max_words, len(words)), 0, -1):
-            for start in range(len(words) - size + 1):
-                span = words[start : start + size]
-                if any(taken[start : start + size]) or span[0] in STOPWORDS or span[-1] in STOPWORDS:
-                    continue
-                key = " ".join(span)
-                if len(key.replace(" ", "")) < FUZZY_MIN_LENGTH or _CJK.search(key):
-                    continue
-                best = process.extractOne(
-                    key, self._fuzzy_keys, scorer=OSA.distance, score_cutoff=allowed_typos(len(key))
-                )
-                if best is not None:
-                    claim(start, start + size, self.names[best[0]], 100.0 - 10 * best[1])
-        mentions.sort(key=lambda m: (m.start, m.target.iri))
-        return mentions
+    def _chinese(self, word: str) -> set[Target] | None:
+        """The longest Chinese name contained in a run of Chinese characters."""
+        for key in sorted(self.names, key=len, reverse=True):
+            if _CJK.search(key) and key.replace(" ", "") in word:
+                return self.names[key]
+        return None
+
+    def _fuzzy(self, span: list[str]) -> tuple[str, float] | None:
+        """The nearest name within the allowed typos, for spans of five letters or more (no CJK)."""
+        if span[0] in STOPWORDS or span[-1] in STOPWORDS:
+            return None
+        key = " ".join(span)
+        if len(key.replace(" ", "")) < FUZZY_MIN_LENGTH or _CJK.search(key):
+            return None
+        best = process.extractOne(key, self._fuzzy_keys, scorer=OSA.distance, score_cutoff=allowed_typos(len(key)))
+        return None if best is None else (best[0], best[1])
 
     def candidates(self, name: str) -> list[Target]:
         """Targets a whole name refers to (for canned-query parameters given by name)."""

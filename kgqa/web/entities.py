@@ -115,18 +115,30 @@ def _text(term: Any) -> str:
     return term.value if isinstance(term, ox.NamedNode | ox.Literal | ox.BlankNode) else str(term)
 
 
-def view_model(iri: str, triples: list[ox.Triple]) -> dict:
-    """Group a bounded description for the HTML page: names, types, facts with evidence, incoming links."""
-    out_by: dict[str, list[Any]] = defaultdict(list)
-    props: dict[Any, dict[str, list[Any]]] = defaultdict(lambda: defaultdict(list))
-    for t in triples:
-        props[t.subject][t.predicate.value].append(t.object)
-    me = ox.NamedNode(iri)
+class _Description:
+    """A bounded description (triples around one entity) read for a page: labels, links, evidence."""
 
-    def label(term: Any) -> str:
+    def __init__(self, iri: str, triples: list[ox.Triple]) -> None:
+        self.me = ox.NamedNode(iri)
+        self.triples = triples
+        self.props: dict[Any, dict[str, list[Any]]] = defaultdict(lambda: defaultdict(list))
+        for t in triples:
+            self.props[t.subject][t.predicate.value].append(t.object)
+        self.mine = self.props.get(self.me, {})
+        # Axiom annotations: (source, property, target) -> evidence nodes.
+        self.axiom_evidence: dict[tuple, list[Any]] = defaultdict(list)
+        for p in self.props.values():
+            if OWL + "Axiom" in [_text(x) for x in p.get(RDF_TYPE, [])]:
+                key = tuple(
+                    p.get(OWL + k, [None])[0] for k in ("annotatedSource", "annotatedProperty", "annotatedTarget")
+                )
+                self.axiom_evidence[key] += p.get(KGQA + "evidence", [])
+
+    def label(self, term: Any) -> str:
+        """The English preferred label or rdfs:label the description holds, else a prefixed name."""
         if isinstance(term, ox.Literal):
             return term.value
-        p = props.get(term, {})
+        p = self.props.get(term, {})
         for key in (SKOS + "prefLabel", RDFS_LABEL):
             values = p.get(key, [])
             english = [v for v in values if isinstance(v, ox.Literal) and v.language in {"en", None, ""}]
@@ -138,74 +150,85 @@ def view_model(iri: str, triples: list[ox.Triple]) -> dict:
                 return f"{prefix}:{value[len(ns) :]}"
         return value
 
-    def link(term: Any) -> dict:
-        v = {
-            "text": label(term),
+    def link(self, term: Any) -> dict:
+        local = isinstance(term, ox.NamedNode) and term.value.startswith(RESOURCE_NS)
+        return {
+            "text": self.label(term),
             "iri": term.value if isinstance(term, ox.NamedNode) else None,
-            "href": None,
+            "href": "/entity/" + term.value[len(RESOURCE_NS) :] if local else None,
             "literal": isinstance(term, ox.Literal),
             "lang": term.language if isinstance(term, ox.Literal) else None,
         }
-        if isinstance(term, ox.NamedNode) and term.value.startswith(RESOURCE_NS):
-            v["href"] = "/entity/" + term.value[len(RESOURCE_NS) :]
-        return v
 
-    def evidence_of(ev: Any) -> dict:
-        p = props.get(ev, {})
+    def evidence(self, ev: Any) -> dict:
+        p = self.props.get(ev, {})
         quote = p.get(KGQA + "quote", [])
         source = p.get(PROV_QUOTED, [])
         return {
-            "quote": quote[0].value if quote else label(ev),
-            "source": link(source[0]) if source else None,
-            "node": link(ev),
+            "quote": quote[0].value if quote else self.label(ev),
+            "source": self.link(source[0]) if source else None,
+            "node": self.link(ev),
         }
 
-    # Axiom annotations: (source, property, target) -> evidence nodes.
-    axiom_evidence: dict[tuple, list[Any]] = defaultdict(list)
-    for _node, p in props.items():
-        if OWL + "Axiom" in [_text(x) for x in p.get(RDF_TYPE, [])]:
-            key = tuple(p.get(OWL + k, [None])[0] for k in ("annotatedSource", "annotatedProperty", "annotatedTarget"))
-            axiom_evidence[key] += p.get(KGQA + "evidence", [])
+    def names(self) -> list[tuple[str, str, str | None]]:
+        return [
+            (p.rsplit("#", 1)[-1], v.value, v.language)
+            for p in sorted(NAME_PROPS)
+            for v in self.mine.get(p, [])
+            if isinstance(v, ox.Literal)
+        ]
 
-    mine = props.get(me, {})
-    names = [
-        (p.rsplit("#", 1)[-1], v.value, v.language)
-        for p in sorted(NAME_PROPS)
-        for v in mine.get(p, [])
-        if isinstance(v, ox.Literal)
-    ]
-    skip = NAME_PROPS | {RDF_TYPE} | set(DESCRIPTION_PROPS) | {KGQA + "hasEvidence"}
-    facts = []
-    for pred in sorted(mine, key=lambda p: label(ox.NamedNode(p))):
-        if pred in skip:
-            continue
-        values = []
-        for obj in mine[pred]:
-            v = link(obj)
-            v["evidence"] = [evidence_of(ev) for ev in axiom_evidence.get((me, ox.NamedNode(pred), obj), [])]
-            values.append(v)
-        facts.append({"predicate": label(ox.NamedNode(pred)), "iri": pred, "values": values})
-    for t in triples:
-        if t.object == me and not isinstance(t.subject, ox.BlankNode):
-            out_by[t.predicate.value].append(t.subject)
-    incoming = []
-    for pred, subjects in sorted(out_by.items(), key=lambda kv: label(ox.NamedNode(kv[0]))):
-        items = []
-        for s in dict.fromkeys(subjects):
-            item = link(s)
-            item["evidence"] = [evidence_of(ev) for ev in props.get(s, {}).get(KGQA + "hasEvidence", [])]
-            items.append(item)
-        incoming.append({"predicate": label(ox.NamedNode(pred)), "iri": pred, "subjects": items})
-    description = next((v.value for p in DESCRIPTION_PROPS for v in mine.get(p, []) if isinstance(v, ox.Literal)), None)
+    def facts(self) -> list[dict]:
+        """The entity's own statements except names, types and descriptions, each with its evidence."""
+        skip = NAME_PROPS | {RDF_TYPE} | set(DESCRIPTION_PROPS) | {KGQA + "hasEvidence"}
+        facts = []
+        for pred in sorted(self.mine, key=lambda p: self.label(ox.NamedNode(p))):
+            if pred in skip:
+                continue
+            values = []
+            for obj in self.mine[pred]:
+                v = self.link(obj)
+                evidence = self.axiom_evidence.get((self.me, ox.NamedNode(pred), obj), [])
+                v["evidence"] = [self.evidence(ev) for ev in evidence]
+                values.append(v)
+            facts.append({"predicate": self.label(ox.NamedNode(pred)), "iri": pred, "values": values})
+        return facts
+
+    def incoming(self) -> list[dict]:
+        """Statements of other (named) nodes about the entity, grouped by property."""
+        by_pred: dict[str, list[Any]] = defaultdict(list)
+        for t in self.triples:
+            if t.object == self.me and not isinstance(t.subject, ox.BlankNode):
+                by_pred[t.predicate.value].append(t.subject)
+        incoming = []
+        for pred, subjects in sorted(by_pred.items(), key=lambda kv: self.label(ox.NamedNode(kv[0]))):
+            items = []
+            for s in dict.fromkeys(subjects):
+                item = self.link(s)
+                item["evidence"] = [self.evidence(ev) for ev in self.props.get(s, {}).get(KGQA + "hasEvidence", [])]
+                items.append(item)
+            incoming.append({"predicate": self.label(ox.NamedNode(pred)), "iri": pred, "subjects": items})
+        return incoming
+
+    def text(self) -> str | None:
+        return next(
+            (v.value for p in DESCRIPTION_PROPS for v in self.mine.get(p, []) if isinstance(v, ox.Literal)), None
+        )
+
+
+def view_model(iri: str, triples: list[ox.Triple]) -> dict:
+    """Group a bounded description for the HTML page: names, types, facts with evidence, incoming links."""
+    d = _Description(iri, triples)
+    mine = d.mine
     return {
         "iri": iri,
-        "title": label(me),
-        "names": names,
-        "types": [link(t) for t in mine.get(RDF_TYPE, []) if _text(t) != OWL + "NamedIndividual"],
-        "description": description,
-        "facts": facts,
-        "incoming": incoming,
-        "evidence": [evidence_of(ev) for ev in mine.get(KGQA + "hasEvidence", [])],
+        "title": d.label(d.me),
+        "names": d.names(),
+        "types": [d.link(t) for t in mine.get(RDF_TYPE, []) if _text(t) != OWL + "NamedIndividual"],
+        "description": d.text(),
+        "facts": d.facts(),
+        "incoming": d.incoming(),
+        "evidence": [d.evidence(ev) for ev in mine.get(KGQA + "hasEvidence", [])],
         "formats": [(f.name, f.media_type) for f in formats.GRAPH_FORMATS],
     }
 
