@@ -3,75 +3,43 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from kgqa.sparql import canonical
 from kgqa.sparql.results import Term
-
-_IRI_AHEAD = re.compile(r'<[^<>"{}|^`\\\x00-\x20]*>')
-_WORD = re.compile(r"[A-Za-z_]+")
 
 
 def _group_start(sparql: str) -> int:
     """Index just after the `{` that opens the query's WHERE group.
 
-    A small lexer (comments, strings and IRIs skipped) rather than a regex, so that braces or `#`
-    inside an IRI, a string or a comment cannot move the insertion point. For CONSTRUCT with a
-    template, the WHERE group is the first `{` after the template's matching `}`.
+    Read with the policy's own lexer (`canonical.read`), so that braces or `#` inside an IRI, a
+    string or a comment cannot move the insertion point. For CONSTRUCT with a template, the WHERE
+    group is the first `{` after the template's matching `}`.
 
     :raise ValueError: if the query has no group (it would not be valid SPARQL).
     """
-    i, n = 0, len(sparql)
-    form: str | None = None
-    depth = 0
-    template_done = False
-    while i < n:
-        c = sparql[i]
-        if c == "#":
-            j = sparql.find("\n", i)
-            i = n if j < 0 else j + 1
-            continue
-        if c in "\"'":
-            quote = sparql[i : i + 3] if sparql[i : i + 3] in ('"""', "'''") else c
-            j = i + len(quote)
-            while j < n and not sparql.startswith(quote, j):
-                j += 2 if sparql[j] == "\\" else 1
-            i = j + len(quote)
-            continue
-        if c == "<":
-            m = _IRI_AHEAD.match(sparql, i)
-            if m:
-                i = m.end()
-                continue
-        if form is None and (c.isalpha()):
-            m = _WORD.match(sparql, i)
-            assert m is not None
-            word = m.group(0).upper()
-            if word in {"SELECT", "ASK", "CONSTRUCT", "DESCRIBE"}:
-                form = word
-            i = m.end()
-            continue
-        if c == "{":
-            if form == "CONSTRUCT" and not template_done:
-                depth += 1
-            else:
-                return i + 1
-        elif c == "}" and form == "CONSTRUCT" and not template_done:
-            depth -= 1
-            if depth == 0:
-                template_done = True
-        elif (
-            form == "CONSTRUCT"
-            and not template_done
-            and depth == 0
-            and c.isalpha()
-            and sparql[i : i + 5].upper() == "WHERE"
-        ):
-            template_done = True  # CONSTRUCT WHERE { ... }: the short form has no template
-            i += 5
-            continue
-        i += 1
+    tokens = canonical.read(sparql).tokens
+    start = 0
+    for i, token in enumerate(tokens):
+        if token.kind == "word" and token.value in canonical.FORMS:
+            if token.value == "CONSTRUCT" and i + 1 < len(tokens) and tokens[i + 1].text == "{":
+                start = _matching_close(tokens, i + 1) + 1
+            break
+    for token in tokens[start:]:
+        if token.kind == "punct" and token.text == "{":
+            return token.start + 1
     raise ValueError("no WHERE group found in the query")
+
+
+def _matching_close(tokens: Sequence[canonical.Token], open_at: int) -> int:
+    """Index of the `}` that closes the `{` at `open_at` (the end when it is never closed)."""
+    depth = 0
+    for j in range(open_at, len(tokens)):
+        if tokens[j].kind == "punct" and tokens[j].text in ("{", "}"):
+            depth += 1 if tokens[j].text == "{" else -1
+            if depth == 0:
+                return j
+    return len(tokens)
 
 
 def values_block(bindings: Mapping[str, Term]) -> str:
