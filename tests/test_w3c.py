@@ -332,62 +332,61 @@ def _result_set(g: rdflib.Graph) -> tuple[set[str], list[dict[str, object]]] | b
     return names, rows
 
 
+Renaming = tuple[dict, set]  # blank node of the actual rows -> of the expected rows; those used
+
+
+def _bind_term(at: object, et: object, mapping: dict, used: set) -> bool:
+    """Extend `mapping` (in place) so that `at` matches `et`; False when they cannot match."""
+    if not (isinstance(at, ox.BlankNode) and isinstance(et, ox.BlankNode)):
+        return at == et
+    if at in mapping:
+        return mapping[at] == et
+    if et in used:
+        return False
+    mapping[at] = et
+    used.add(et)
+    return True
+
+
+def _bind_row(a: dict, e: dict, renaming: Renaming) -> Renaming | None:
+    """`renaming` extended so that row `a` equals row `e`, or None."""
+    if a.keys() != e.keys():
+        return None
+    mapping, used = dict(renaming[0]), set(renaming[1])
+    return (mapping, used) if all(_bind_term(at, e[k], mapping, used) for k, at in a.items()) else None
+
+
+def _has_bnode(row: dict) -> bool:
+    return any(isinstance(t, ox.BlankNode) for t in row.values())
+
+
+def _match_unordered(rest_a: list[dict], rest_e: list[dict], i: int, renaming: Renaming, taken: frozenset) -> bool:
+    """Backtracking search for a pairing of the rows with blank nodes under one renaming."""
+    if i == len(rest_a):
+        return True
+    for j, e in enumerate(rest_e):
+        step = None if j in taken else _bind_row(rest_a[i], e, renaming)
+        if step is not None and _match_unordered(rest_a, rest_e, i + 1, step, taken | {j}):
+            return True
+    return False
+
+
 def _match(actual: list[dict], expected: list[dict], ordered: bool) -> bool:
     """Solutions equal up to a renaming of blank nodes (a bijection), as multisets or in order."""
     if len(actual) != len(expected):
         return False
-
-    def bind(a: dict, e: dict, mapping: dict, used: set) -> tuple[dict, set] | None:
-        if a.keys() != e.keys():
-            return None
-        mapping, used = dict(mapping), set(used)
-        for k, at in a.items():
-            et = e[k]
-            if isinstance(at, ox.BlankNode) and isinstance(et, ox.BlankNode):
-                if at in mapping:
-                    if mapping[at] != et:
-                        return None
-                elif et in used:
-                    return None
-                else:
-                    mapping[at] = et
-                    used.add(et)
-            elif at != et:
-                return None
-        return mapping, used
-
     if ordered:
-        mapping: dict = {}
-        used: set = set()
+        renaming: Renaming | None = ({}, set())
         for a, e in zip(actual, expected, strict=True):
-            step = bind(a, e, mapping, used)
-            if step is None:
-                return False
-            mapping, used = step
-        return True
-
-    def has_bnode(row: dict) -> bool:
-        return any(isinstance(t, ox.BlankNode) for t in row.values())
-
-    plain_a = Counter(frozenset(r.items()) for r in actual if not has_bnode(r))
-    plain_e = Counter(frozenset(r.items()) for r in expected if not has_bnode(r))
+            renaming = _bind_row(a, e, renaming) if renaming is not None else None
+        return renaming is not None
+    plain_a = Counter(frozenset(r.items()) for r in actual if not _has_bnode(r))
+    plain_e = Counter(frozenset(r.items()) for r in expected if not _has_bnode(r))
     if plain_a != plain_e:
         return False
-    rest_a = [r for r in actual if has_bnode(r)]
-    rest_e = [r for r in expected if has_bnode(r)]
-
-    def search(i: int, mapping: dict, used: set, taken: frozenset) -> bool:
-        if i == len(rest_a):
-            return True
-        for j, e in enumerate(rest_e):
-            if j in taken:
-                continue
-            step = bind(rest_a[i], e, mapping, used)
-            if step is not None and search(i + 1, *step, taken | {j}):
-                return True
-        return False
-
-    return search(0, {}, set(), frozenset())
+    rest_a = [r for r in actual if _has_bnode(r)]
+    rest_e = [r for r in expected if _has_bnode(r)]
+    return _match_unordered(rest_a, rest_e, 0, ({}, set()), frozenset())
 
 
 def _diff(got: list[dict], want: list[dict], ordered: bool) -> str:
