@@ -13,9 +13,11 @@ from kgqa.sparql import formats
 
 bp = Blueprint("api", __name__)
 
-# Media types a canned-query reply can take: our JSON shape, or the SPARQL CSV/TSV of the rows.
-_API_TYPES = [formats.JSON, formats.CSV.media_type, formats.TSV.media_type]
-_API_PARAMS = {"json": formats.JSON, "csv": formats.CSV.media_type, "tsv": formats.TSV.media_type}
+# What a canned-query reply can be: our JSON shape, or the rows in one of these registry formats.
+ROW_FORMATS = (formats.CSV, formats.TSV)
+# `format=` value -> media type (what /openapi.json declares), and the media types for Accept.
+API_PARAMS = {"json": formats.JSON, **{f.name: f.media_type for f in ROW_FORMATS}}
+_API_TYPES = list(API_PARAMS.values())
 
 
 def state() -> Any:
@@ -53,9 +55,9 @@ def _api_format() -> str:
     # so "format=%0A" is a 406 like any other unknown value; found by tests/test_fuzz_api.py).
     wanted = request.args.get("format", "").lower()
     if wanted:
-        if wanted not in _API_PARAMS:
-            raise NotAcceptable(f"format must be one of {', '.join(_API_PARAMS)}", param="format")
-        return _API_PARAMS[wanted]
+        if wanted not in API_PARAMS:
+            raise NotAcceptable(f"format must be one of {', '.join(API_PARAMS)}", param="format")
+        return API_PARAMS[wanted]
     if not request.accept_mimetypes:
         return formats.JSON
     best = request.accept_mimetypes.best_match(_API_TYPES)
@@ -83,7 +85,7 @@ def run_canned(name: str) -> Response:
         body = result_json(st, canned, result, bindings)
         resp = Response(json.dumps(body, ensure_ascii=False), content_type=formats.JSON)
     else:
-        fmt = formats.CSV if media == formats.CSV.media_type else formats.TSV
+        fmt = formats.ALIASES["results"][media]
         result, _ = run(st, canned, request.args.to_dict(), results_format=fmt)
         if result.form == "graph":
             raise NotAcceptable("this query returns a graph; ask for JSON")

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, render_template
 
+from kgqa.sparql import formats
 from kgqa.vocab import ONTOLOGY_NS, RESOURCE_NS
 from kgqa.web.guards import CONTENT_SECURITY_POLICY
 
@@ -30,14 +31,14 @@ bp = Blueprint(
 )
 
 
-# (href, label, format note) for the download menus; served by the graph/ontology routes.
-DOWNLOADS: tuple[tuple[str, str, str], ...] = (
-    ("/graph?format=turtle", "Graph (Turtle)", "text/turtle"),
-    ("/graph?format=xml", "Graph (RDF/XML, for Protégé)", "application/rdf+xml"),
-    ("/graph?format=json-ld", "Graph (JSON-LD)", "application/ld+json"),
-    ("/ontology?format=turtle", "Ontology (Turtle)", "text/turtle"),
-    ("/ontology?format=xml", "Ontology (RDF/XML, for Protégé)", "application/rdf+xml"),
-    ("/ontology?format=json-ld", "Ontology (JSON-LD)", "application/ld+json"),
+# What the download menus offer: each route, with each format the registry offers for download.
+DOWNLOAD_ROUTES: tuple[tuple[str, str], ...] = (("/graph", "Graph"), ("/ontology", "Ontology"))
+# (href, label, media type) for the download menus; served by the graph/ontology routes.
+DOWNLOADS: tuple[tuple[str, str, str], ...] = tuple(
+    (f"{route}?format={fmt.name}", f"{what} ({fmt.download})", fmt.media_type)
+    for route, what in DOWNLOAD_ROUTES
+    for fmt in formats.GRAPH_FORMATS
+    if fmt.download
 )
 
 # Questions offered as one-click chips on the ask page; each is answered by the graph.

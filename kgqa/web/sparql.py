@@ -34,17 +34,6 @@ FORM_TYPES = {"application/x-www-form-urlencoded", "multipart/form-data"}
 FORMAT_PARAMS = ("format", "output", "results")
 
 SD = "http://www.w3.org/ns/sparql-service-description#"
-FORMATS_NS = "http://www.w3.org/ns/formats/"
-_SD_FORMATS = {
-    "json": "SPARQL_Results_JSON",
-    "xml": "SPARQL_Results_XML",
-    "csv": "SPARQL_Results_CSV",
-    "tsv": "SPARQL_Results_TSV",
-    "turtle": "Turtle",
-    "ntriples": "N-Triples",
-    "rdfxml": "RDF_XML",
-    "jsonld": "JSON-LD",
-}
 
 
 def state() -> Any:
@@ -174,10 +163,9 @@ def choose_format(kind: str) -> Format:
     else:
         fmt = formats.negotiate(request.accept_mimetypes, kind, params)  # type: ignore[arg-type]
     if fmt is None:
-        offered = formats.RESULT_FORMATS if kind == "results" else formats.GRAPH_FORMATS
         raise NotAcceptable(
             "none of the accepted media types can represent this result; available: "
-            + ", ".join(f.media_type for f in offered)
+            + ", ".join(f.media_type for f in formats.of_kind(kind))  # type: ignore[arg-type]
         )
     return fmt
 
@@ -299,8 +287,8 @@ def description_triples(endpoint: str, graphs: list[str]) -> list[ox.Triple]:
         ox.Triple(svc, sd("supportedLanguage"), sd("SPARQL11Query")),
         ox.Triple(svc, sd("feature"), sd("UnionDefaultGraph")),
     ]
-    for name in _SD_FORMATS.values():
-        out.append(ox.Triple(svc, sd("resultFormat"), ox.NamedNode(FORMATS_NS + name)))
+    for fmt in formats.REGISTRY:
+        out.append(ox.Triple(svc, sd("resultFormat"), ox.NamedNode(fmt.w3c_iri)))
     dataset = ox.BlankNode("dataset")
     default_graph = ox.BlankNode("defaultGraph")
     out += [
