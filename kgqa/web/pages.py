@@ -18,6 +18,7 @@ from flask import Blueprint, Response, render_template
 
 from kgqa.sparql import formats
 from kgqa.vocab import ONTOLOGY_NS, RESOURCE_NS
+from kgqa.web.apidoc import PAGE, documented
 from kgqa.web.guards import CONTENT_SECURITY_POLICY
 
 bp = Blueprint(
@@ -74,18 +75,21 @@ def _security_headers(response: Response) -> Response:
 
 
 @bp.get("/")
+@documented(get={**PAGE, "summary": "The web page", "operationId": "index"})
 def index() -> str:
     """The question box: answers, their evidence in the article, the SPARQL behind them."""
     return _page("index.html", "ask", examples=EXAMPLE_QUESTIONS)
 
 
 @bp.get("/queries")
+@documented(get=PAGE)  # summary: the docstring's first line
 def queries() -> str:
     """The canned-query gallery: one form per query of ``/api/queries``."""
     return _page("queries.html", "queries")
 
 
 @bp.get("/editor")
+@documented(get=PAGE)  # summary: the docstring's first line
 def editor() -> str:
     """The SPARQL editor (YASGUI) on this service's ``/sparql``.
 
@@ -96,6 +100,7 @@ def editor() -> str:
 
 
 @bp.get("/overview")
+@documented(get=PAGE)  # summary: the docstring's first line
 def overview() -> str:
     """The whole investment network and the article with its recorded facts marked."""
     return _page("overview.html", "overview")
