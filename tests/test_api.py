@@ -6,7 +6,10 @@ import csv
 import io
 import re
 
+from kgqa.canned.types import TYPES
 from kgqa.web import create_app
+from kgqa.web.apidoc import declared
+from kgqa.web.openapi import documented_rules
 from tests.conftest import MINI
 
 
@@ -126,6 +129,35 @@ def test_openapi_covers_every_route(app, client):
     assert "/api/ask" in paths and "/api/queries/round-lead" in paths
     answer = doc["components"]["schemas"]["Answer"]
     assert {"question", "status", "answers"} <= set(answer["required"])
+
+
+def test_every_route_declares_its_operations_and_every_documented_path_is_a_route(app, client):
+    doc = client.get("/openapi.json").get_json()
+    for rule in documented_rules(app):
+        assert declared(app.view_functions[rule.endpoint]) is not None, f"{rule.rule} declares no operation"
+    adapter = app.url_map.bind("localhost")
+    for path, item in doc["paths"].items():
+        concrete = re.sub(r"{(\w+)}", "x", path)
+        for method in item:
+            endpoint, _ = adapter.match(concrete, method=method.upper())
+            assert endpoint != "static", path
+    ids = [op["operationId"] for item in doc["paths"].values() for op in item.values()]
+    assert len(ids) == len(set(ids))
+
+
+def test_canned_parameters_are_described_by_their_type(client):
+    doc = client.get("/openapi.json").get_json()
+    catalog = client.get("/api/queries").get_json()["queries"]
+    seen = set()
+    for q in catalog:
+        params = {p["name"]: p for p in doc["paths"][f"/api/queries/{q['name']}"]["get"]["parameters"]}
+        for p in q["parameters"]:
+            schema = dict(params[p["name"]]["schema"])
+            schema.pop("default", None)
+            assert {k: v for k, v in schema.items() if k != "enum"} == dict(TYPES[p["type"]].schema)
+            assert schema.get("enum") == p.get("choices")
+            seen.add(p["type"])
+    assert {"iri", "string", "decimal"} <= seen
 
 
 def test_app_without_queries_dir(mini_state):

@@ -52,6 +52,9 @@ def test_project_queries_parse():
         ('# name: bad\n# title: t\n# param: x string foo:Bar "h"\n', "unexpected 'foo:Bar'"),
         ('# name: bad\n# title: t\n# param: x enum(a|b) default=c "h"\n', "not one of"),
         ("# name: bad\n# title: t\n# ask: what is {z}?\n", "not a parameter"),
+        ('# name: bad\n# title: t\n# param: x enum() "h"\n', r"enum\(\) needs values"),
+        ('# name: bad\n# title: t\n# param: x string(a|b) "h"\n', "unknown parameter type"),
+        ('# name: bad\n# title: t\n# param: x string kgqa:Organization "h"\n', "only iri parameters take a class"),
     ],
 )
 def test_header_errors_name_file_and_line(tmp_path, header, message):
@@ -97,3 +100,13 @@ def test_values_are_terms_not_text(mini_state, value):
     result, _ = run(mini_state, mini_state.registry.get("echo"), {"text": value})
     rows = result.rows()
     assert len(rows) == 1 and rows[0]["text"] == ox.Literal(value.strip())
+
+
+def test_the_unknown_type_error_lists_every_registered_type(tmp_path):
+    from kgqa.canned.types import TYPES
+
+    path = write(tmp_path, "bad", '# name: bad\n# title: t\n# param: x float "h"\nSELECT ?x WHERE { ?x ?p ?o }\n')
+    with pytest.raises(QueryFileError) as info:
+        parse_file(path)
+    assert "(expected one of boolean, date, decimal, integer, iri, string, enum(a|b))" in str(info.value)
+    assert all(name in str(info.value) for name in TYPES)

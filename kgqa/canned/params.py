@@ -8,16 +8,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from decimal import Decimal, InvalidOperation
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
 
 from kgqa.canned.registry import CannedQuery, Param, _query_prefixes
+from kgqa.canned.types import TYPES
 from kgqa.errors import BadQuery
 from kgqa.sparql.results import Term
 from kgqa.sparql.runner import internal_query
-from kgqa.vocab import RESOURCE_NS, XSD
+from kgqa.vocab import RESOURCE_NS
 
 if TYPE_CHECKING:
     from kgqa.state import State
@@ -84,61 +85,25 @@ def _resolve_iri(state: State, canned: CannedQuery, p: Param, value: str) -> ox.
     return ox.NamedNode(found[0])
 
 
-# Numbers longer than this cannot be stored by Oxigraph (64-bit integers, 128-bit decimals) anyway.
-MAX_NUMBER_DIGITS = 40
+@dataclass(frozen=True)
+class _QueryContext:
+    """The `kgqa.canned.types.Context` of one canned query: `iri` values resolved in its state."""
+
+    state: State
+    canned: CannedQuery
+
+    def resolve_iri(self, p: Param, value: str) -> ox.NamedNode:
+        return _resolve_iri(self.state, self.canned, p, value)
 
 
 def to_term(state: State, canned: CannedQuery, p: Param, value: str) -> Term:
-    """Convert one parameter value to an RDF term, checking its type.
+    """Convert one parameter value to an RDF term with the parser of its type (`kgqa.canned.types`).
 
     :raise BadQuery 400: naming the parameter, if the value does not fit.
     """
     if re.search("[\ud800-\udfff]", value):  # from argv bytes that are not UTF-8; pyoxigraph refuses them
         raise BadQuery(f"parameter {p.name!r} is not valid Unicode text (a lone surrogate)", param=p.name)
-    value = value.strip()
-    if p.type == "iri":
-        return _resolve_iri(state, canned, p, value)
-    if p.type == "string":
-        return ox.Literal(value)
-    if p.type == "enum":
-        if value not in p.choices:
-            raise BadQuery(f"parameter {p.name!r} must be one of {', '.join(p.choices)}", param=p.name)
-        return ox.Literal(value)
-    if p.type == "date":
-        if not re.fullmatch(r"\d{4}(-\d{2}(-\d{2})?)?", value):
-            raise BadQuery(f"parameter {p.name!r} must be an ISO date: 2024, 2024-03 or 2024-03-05", param=p.name)
-        return ox.Literal(value)
-    if p.type == "boolean":
-        if value.lower() not in {"true", "false", "1", "0"}:
-            raise BadQuery(f"parameter {p.name!r} must be true or false", param=p.name)
-        return ox.Literal("true" if value.lower() in {"true", "1"} else "false", datatype=ox.NamedNode(XSD + "boolean"))
-    number = value.replace(",", "").replace("_", "")
-    if p.type == "integer":
-        # A bounded length: int() of more than 4300 digits raises (it was a 500),
-        # and Oxigraph's xsd:integer is 64-bit, so longer numbers could never match anything.
-        if not re.fullmatch(rf"[+-]?\d{{1,{MAX_NUMBER_DIGITS}}}", number):
-            raise BadQuery(
-                f"parameter {p.name!r} must be an integer of at most {MAX_NUMBER_DIGITS} digits", param=p.name
-            )
-        return ox.Literal(str(int(number)), datatype=ox.NamedNode(XSD + "integer"))
-    # decimal
-    try:
-        if not re.fullmatch(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d{1,6})?", number):
-            raise InvalidOperation
-        dec = Decimal(number)
-    except InvalidOperation:
-        raise BadQuery(f"parameter {p.name!r} must be a number such as 2500000000", param=p.name) from None
-    # Written out in full below: without this bound "1e99999999" (11 bytes) became a 100 MB literal,
-    # sent to a worker and echoed in the reply.
-    if not dec:
-        dec = Decimal(0)  # "0e-999999" is zero, and would be written with a million zeros
-    elif not -MAX_NUMBER_DIGITS <= dec.adjusted() < MAX_NUMBER_DIGITS:
-        raise BadQuery(
-            f"parameter {p.name!r} is out of range: at most {MAX_NUMBER_DIGITS} digits before or after the point",
-            param=p.name,
-        )
-    text = format(dec, "f")
-    return ox.Literal(text, datatype=ox.NamedNode(XSD + "decimal"))
+    return TYPES[p.type].parse(value.strip(), p, _QueryContext(state, canned))
 
 
 RESERVED_PARAMS = {"format", "output", "results"}

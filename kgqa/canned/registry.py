@@ -11,11 +11,11 @@ Each `.rq` file opens with a comment header:
     # param: order enum(asc|desc) default=desc "sort order"
     # ask: who led {startup}'s round?
 
-Parameter types: `iri` (an entity: full IRI, prefixed name, `kgr:` id, or a name resolved by the
-entity resolver hook), `string`, `decimal`, `integer`, `boolean`, `date` (ISO 8601 string of
-reduced precision, as the ontology stores dates), `enum(a|b|c)`. A parameter is optional when
-marked `optional` or given a `default=`. The catalog API, `/openapi.json`, the editor, `kgqa query`
-and `/api/ask` all read the same registry.
+Parameter types (registered in `kgqa/canned/types.py`): `iri` (an entity: full IRI, prefixed name,
+`kgr:` id, or a name resolved by the entity resolver hook), `string`, `decimal`, `integer`,
+`boolean`, `date` (ISO 8601 string of reduced precision, as the ontology stores dates), `enum(a|b|c)`.
+A parameter is optional when marked `optional` or given a `default=`. The catalog API,
+`/openapi.json`, the editor, `kgqa query` and `/api/ask` all read the same registry.
 """
 
 from __future__ import annotations
@@ -25,8 +25,9 @@ import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from kgqa.canned.types import SIMPLE_TYPES, TYPES
 from kgqa.errors import NotFound
 from kgqa.sparql import canonical
 from kgqa.sparql.policy import check_query
@@ -34,10 +35,6 @@ from kgqa.vocab import PREFIXES
 
 log = logging.getLogger("kgqa")
 
-if TYPE_CHECKING:
-    pass
-
-SIMPLE_TYPES = {"iri", "string", "decimal", "integer", "boolean", "date"}
 _HEADER = re.compile(r"#\s*([A-Za-z][\w-]*)\s*:\s?(.*)$")
 _TOKEN = re.compile(r'"((?:[^"\\]|\\.)*)"|(default=)"((?:[^"\\]|\\.)*)"|(\S+)')
 _PREFIX_DECL = re.compile(r"PREFIX\s+([A-Za-z][\w.-]*)?:\s*<([^>]*)>", re.I)
@@ -53,7 +50,7 @@ class Param:
     """One declared parameter of a canned query."""
 
     name: str
-    type: str  # iri | string | decimal | integer | boolean | date | enum
+    type: str  # a name in kgqa.canned.types.TYPES: iri | string | decimal | integer | boolean | date | enum
     help: str = ""
     cls: str | None = None  # class IRI an `iri` value should belong to (for name resolution)
     optional: bool = False
@@ -122,6 +119,26 @@ def _query_prefixes(sparql: str) -> dict[str, str]:
     return {**PREFIXES, **{(m.group(1) or ""): m.group(2) for m in _PREFIX_DECL.finditer(sparql)}}
 
 
+_WITH_CHOICES = re.compile(r"(\w+)\((.*)\)")
+
+
+def _parse_type(word: str, where: str) -> tuple[str, tuple[str, ...]]:
+    """A param line's type: a name of `TYPES`, or a choice type with its values, `enum(a|b)`.
+
+    :raise QueryFileError: an unknown type, or a choice type without values.
+    """
+    m = _WITH_CHOICES.fullmatch(word)
+    if m and m.group(1) in TYPES and TYPES[m.group(1)].choices:
+        choices = tuple(c.strip() for c in m.group(2).split("|") if c.strip())
+        if not choices:
+            raise QueryFileError(f"{where}: {m.group(1)}() needs values, e.g. {m.group(1)}(asc|desc)")
+        return m.group(1), choices
+    if word not in SIMPLE_TYPES:
+        written = sorted(SIMPLE_TYPES) + [f"{t.name}(a|b)" for t in TYPES.values() if t.choices]
+        raise QueryFileError(f"{where}: unknown parameter type {word!r} (expected one of {', '.join(written)})")
+    return word, ()
+
+
 def _parse_param(spec: str, prefixes: Mapping[str, str], where: str) -> Param:
     tokens = list(_TOKEN.finditer(spec))
     words = [m.group(4) for m in tokens[:2] if m.group(4)]
@@ -130,17 +147,7 @@ def _parse_param(spec: str, prefixes: Mapping[str, str], where: str) -> Param:
     name, ptype = words
     if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
         raise QueryFileError(f"{where}: {name!r} is not a SPARQL variable name")
-    choices: tuple[str, ...] = ()
-    m = re.fullmatch(r"enum\((.*)\)", ptype)
-    if m:
-        choices = tuple(c.strip() for c in m.group(1).split("|") if c.strip())
-        if not choices:
-            raise QueryFileError(f"{where}: enum() needs values, e.g. enum(asc|desc)")
-        ptype = "enum"
-    elif ptype not in SIMPLE_TYPES:
-        raise QueryFileError(
-            f"{where}: unknown parameter type {ptype!r} (expected one of {', '.join(sorted(SIMPLE_TYPES))}, enum(a|b))"
-        )
+    ptype, choices = _parse_type(ptype, where)
     help_text, cls, optional, default = "", None, False, None
     for tok in tokens[2:]:
         if tok.group(1) is not None:
@@ -157,8 +164,9 @@ def _parse_param(spec: str, prefixes: Mapping[str, str], where: str) -> Param:
                 cls = expanded
             else:
                 raise QueryFileError(f"{where}: unexpected {word!r} in the param line (unknown prefix?)")
-    if cls and ptype != "iri":
-        raise QueryFileError(f"{where}: only iri parameters take a class")
+    if cls and not TYPES[ptype].classed:
+        classed = " and ".join(t.name for t in TYPES.values() if t.classed)
+        raise QueryFileError(f"{where}: only {classed} parameters take a class")
     if default is not None and choices and default not in choices:
         raise QueryFileError(f"{where}: default {default!r} is not one of {', '.join(choices)}")
     return Param(name, ptype, help_text, cls, optional, default, choices)

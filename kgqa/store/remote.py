@@ -22,11 +22,9 @@ from kgqa.store.pool import QueryPool, StoreSpec
 
 log = logging.getLogger("kgqa")
 
-# Line-based formats first: a reply over the read limit can then be cut at a line and still parse.
-_ACCEPT = (
-    "text/tab-separated-values, application/n-triples;q=0.95, application/sparql-results+json;q=0.9, "
-    "text/turtle;q=0.8, application/sparql-results+xml;q=0.5, application/rdf+xml;q=0.5"
-)
+# Ranked by the registry's `remote_q`: line-based formats first, so that a reply over the read
+# limit can be cut at a line and still parse.
+_ACCEPT = formats.remote_accept()
 _LINE_TYPES = frozenset({"text/tab-separated-values", "application/n-triples"})
 # How much of a remote reply is read, as a multiple of the reply's own byte limit: TSV and
 # N-Triples are rarely larger than what they become, and nothing beyond this can be sent anyway.

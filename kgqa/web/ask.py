@@ -7,6 +7,7 @@ from flask import Blueprint, current_app, jsonify, request
 from kgqa.errors import BadQuery
 from kgqa.qa.ask import answer_question, asker_for
 from kgqa.qa.names import INDEX_QUERY
+from kgqa.web.apidoc import STORE_ERRORS, documented, error_responses
 
 bp = Blueprint("ask", __name__)
 # Build the entity index when the app is made, not on the first question: it also gives
@@ -17,7 +18,69 @@ bp.record_once(
 )
 
 
+# --- what /openapi.json says of this route (kgqa/web/apidoc.py) ---
+_ANSWER = {
+    "description": "the answer",
+    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Answer"}}},
+}
+_QUESTION = {"schema": {"type": "object", "required": ["question"], "properties": {"question": {"type": "string"}}}}
+ASK_GET = {
+    "summary": "Answer a question in English",
+    "operationId": "askGet",
+    "tags": ["Q&A"],
+    "parameters": [
+        {
+            "name": "q",
+            "in": "query",
+            "required": True,
+            "description": "the question, at most 500 characters, no control characters",
+            "schema": {"type": "string"},
+        }
+    ],
+    "responses": {"200": _ANSWER, **error_responses(400, *STORE_ERRORS)},
+}
+ASK_POST = {
+    "summary": "Answer a question in English",
+    "operationId": "askPost",
+    "tags": ["Q&A"],
+    "requestBody": {
+        "required": True,
+        "content": {"application/json": _QUESTION, "application/x-www-form-urlencoded": _QUESTION},
+    },
+    "responses": {"200": _ANSWER, **error_responses(400, 413, *STORE_ERRORS)},
+}
+ANSWER_SCHEMA = {
+    "type": "object",
+    "required": ["question", "status", "answers"],
+    "properties": {
+        "question": {"type": "string"},
+        "status": {"enum": ["answered", "unknown"]},
+        "answers": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "label": {"type": "string"},
+                    "iri": {"type": ["string", "null"]},
+                    "altLabels": {"type": "array", "items": {"type": "string"}},
+                    "value": {"type": ["number", "boolean", "string", "null"]},
+                },
+            },
+        },
+        "sparql": {"type": ["string", "null"]},
+        "query": {"type": ["string", "null"]},
+        "bindings": {"type": "object"},
+        "evidence": {
+            "type": "array",
+            "items": {"type": "object", "properties": {"text": {"type": "string"}, "source": {"type": "string"}}},
+        },
+        "explanation": {"type": "string"},
+    },
+}
+
+
 @bp.route("/api/ask", methods=["GET", "POST"])
+@documented(get=ASK_GET, post=ASK_POST, schemas={"Answer": ANSWER_SCHEMA})
 def ask():
     """Answer a question: `?q=` by GET, or `{"question": ...}` (JSON or form) by POST.
 

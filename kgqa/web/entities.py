@@ -18,6 +18,7 @@ from kgqa.errors import NotAcceptable, NotFound
 from kgqa.sparql import formats
 from kgqa.sparql.runner import internal_query
 from kgqa.vocab import ONTOLOGY_GRAPH, PREFIXES, RESOURCE_NS
+from kgqa.web.apidoc import STORE_ERRORS, documented, error_responses, format_param, formats_content
 from kgqa.web.sparql import graph_dump, reply
 
 bp = Blueprint("entities", __name__)
@@ -67,6 +68,37 @@ CONSTRUCT {
 
 _PAGE_TYPES = [formats.HTML] + [f.media_type for f in formats.GRAPH_FORMATS]
 
+# --- what /openapi.json says of these routes (kgqa/web/apidoc.py) ---
+_RDF = formats_content(formats.GRAPH_FORMATS)
+ENTITY_GET = {
+    "summary": "An entity: HTML page, or its bounded description in RDF",
+    "operationId": "entity",
+    "tags": ["Linked Data"],
+    "parameters": [
+        {"name": "entity_id", "in": "path", "required": True, "schema": {"type": "string"}},
+        # No enum: another value is no error (Accept decides), and the fuzzer would expect a 4xx for it.
+        format_param("graph", enum=False, extra=("html",)),
+    ],
+    "responses": {
+        "200": {"description": "the entity", "content": {formats.HTML: {"schema": {"type": "string"}}, **_RDF}},
+        **error_responses(404, 406, *STORE_ERRORS),
+    },
+}
+GRAPH_GET = {
+    "summary": "The whole knowledge graph",
+    "operationId": "graph",
+    "tags": ["Linked Data"],
+    "parameters": [format_param("graph")],
+    "responses": {"200": {"description": "RDF", "content": _RDF}, **error_responses(406, *STORE_ERRORS)},
+}
+ONTOLOGY_GET = {
+    "summary": "The OWL ontology",
+    "operationId": "ontology",
+    "tags": ["Linked Data"],
+    "parameters": [format_param("graph")],
+    "responses": {"200": {"description": "RDF", "content": _RDF}, **error_responses(404, 406, *STORE_ERRORS)},
+}
+
 
 def state() -> Any:
     return current_app.extensions["kgqa"]
@@ -90,6 +122,7 @@ def describe(entity_id: str, fmt: formats.Format = formats.N_TRIPLES) -> Any:
 
 
 @bp.route("/entity/<path:entity_id>")
+@documented(get=ENTITY_GET)
 def entity(entity_id: str) -> Response:
     """HTML for browsers; Turtle, JSON-LD, N-Triples or RDF/XML by content negotiation (`?format=`)."""
     wanted = request.args.getlist("format")
@@ -234,6 +267,7 @@ def view_model(iri: str, triples: list[ox.Triple]) -> dict:
 
 
 @bp.route("/graph")
+@documented(get=GRAPH_GET)
 def whole_graph() -> Response:
     """The knowledge graph (every named graph except the ontology), in the RDF format asked for."""
     graphs = sorted(g for g in state().known_graphs if g != ONTOLOGY_GRAPH)
@@ -241,6 +275,7 @@ def whole_graph() -> Response:
 
 
 @bp.route("/ontology")
+@documented(get=ONTOLOGY_GET)
 def ontology() -> Response:
     """The ontology (TBox) graph; `?format=owl` or `rdf` gives the RDF/XML that Protégé opens.
 

@@ -16,7 +16,9 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, render_template
 
+from kgqa.sparql import formats
 from kgqa.vocab import ONTOLOGY_NS, RESOURCE_NS
+from kgqa.web.apidoc import PAGE, documented
 from kgqa.web.guards import CONTENT_SECURITY_POLICY
 
 bp = Blueprint(
@@ -30,14 +32,14 @@ bp = Blueprint(
 )
 
 
-# (href, label, format note) for the download menus; served by the graph/ontology routes.
-DOWNLOADS: tuple[tuple[str, str, str], ...] = (
-    ("/graph?format=turtle", "Graph (Turtle)", "text/turtle"),
-    ("/graph?format=xml", "Graph (RDF/XML, for Protégé)", "application/rdf+xml"),
-    ("/graph?format=json-ld", "Graph (JSON-LD)", "application/ld+json"),
-    ("/ontology?format=turtle", "Ontology (Turtle)", "text/turtle"),
-    ("/ontology?format=xml", "Ontology (RDF/XML, for Protégé)", "application/rdf+xml"),
-    ("/ontology?format=json-ld", "Ontology (JSON-LD)", "application/ld+json"),
+# What the download menus offer: each route, with each format the registry offers for download.
+DOWNLOAD_ROUTES: tuple[tuple[str, str], ...] = (("/graph", "Graph"), ("/ontology", "Ontology"))
+# (href, label, media type) for the download menus; served by the graph/ontology routes.
+DOWNLOADS: tuple[tuple[str, str, str], ...] = tuple(
+    (f"{route}?format={fmt.name}", f"{what} ({fmt.download})", fmt.media_type)
+    for route, what in DOWNLOAD_ROUTES
+    for fmt in formats.GRAPH_FORMATS
+    if fmt.download
 )
 
 # Questions offered as one-click chips on the ask page; each is answered by the graph.
@@ -73,18 +75,21 @@ def _security_headers(response: Response) -> Response:
 
 
 @bp.get("/")
+@documented(get={**PAGE, "summary": "The web page", "operationId": "index"})
 def index() -> str:
     """The question box: answers, their evidence in the article, the SPARQL behind them."""
     return _page("index.html", "ask", examples=EXAMPLE_QUESTIONS)
 
 
 @bp.get("/queries")
+@documented(get=PAGE)  # summary: the docstring's first line
 def queries() -> str:
     """The canned-query gallery: one form per query of ``/api/queries``."""
     return _page("queries.html", "queries")
 
 
 @bp.get("/editor")
+@documented(get=PAGE)  # summary: the docstring's first line
 def editor() -> str:
     """The SPARQL editor (YASGUI) on this service's ``/sparql``.
 
@@ -95,6 +100,7 @@ def editor() -> str:
 
 
 @bp.get("/overview")
+@documented(get=PAGE)  # summary: the docstring's first line
 def overview() -> str:
     """The whole investment network and the article with its recorded facts marked."""
     return _page("overview.html", "overview")

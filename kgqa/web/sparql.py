@@ -24,6 +24,7 @@ from kgqa.sparql.formats import Format
 from kgqa.sparql.policy import CheckedQuery
 from kgqa.sparql.results import Dataset, Result
 from kgqa.sparql.runner import check, request_deadline, run_sparql
+from kgqa.web.apidoc import STORE_ERRORS, TRUNCATION_HEADERS, documented, error_responses, format_param, formats_content
 from kgqa.web.guards import form_unquote
 
 bp = Blueprint("sparql", __name__)
@@ -34,16 +35,77 @@ FORM_TYPES = {"application/x-www-form-urlencoded", "multipart/form-data"}
 FORMAT_PARAMS = ("format", "output", "results")
 
 SD = "http://www.w3.org/ns/sparql-service-description#"
-FORMATS_NS = "http://www.w3.org/ns/formats/"
-_SD_FORMATS = {
-    "json": "SPARQL_Results_JSON",
-    "xml": "SPARQL_Results_XML",
-    "csv": "SPARQL_Results_CSV",
-    "tsv": "SPARQL_Results_TSV",
-    "turtle": "Turtle",
-    "ntriples": "N-Triples",
-    "rdfxml": "RDF_XML",
-    "jsonld": "JSON-LD",
+
+# --- what /openapi.json says of these routes (kgqa/web/apidoc.py) ---
+_ANY_RESULT = formats_content(formats.REGISTRY)
+_GRAPH_PARAMS = [
+    {
+        "name": name,
+        "in": "query",
+        "schema": {"type": "array", "items": {"type": "string"}},
+        "style": "form",
+        "explode": True,
+        "description": description,
+    }
+    for name, description in (
+        ("default-graph-uri", "graphs of this store to use as the default graph"),
+        ("named-graph-uri", "graphs of this store visible to GRAPH"),
+    )
+]
+SPARQL_GET = {
+    "summary": "SPARQL 1.1 Protocol query (read-only)",
+    "operationId": "sparqlGet",
+    "tags": ["SPARQL"],
+    "parameters": [
+        {
+            "name": "query",
+            "in": "query",
+            "schema": {"type": "string"},
+            "description": "a SPARQL 1.1 query (SELECT, ASK, CONSTRUCT, DESCRIBE); without it, the service description",
+        },
+        *_GRAPH_PARAMS,
+        format_param("results", "graph"),
+    ],
+    "responses": {
+        "200": {
+            "description": "results, or (without a query) the service description",
+            "headers": TRUNCATION_HEADERS,
+            "content": _ANY_RESULT,
+        },
+        "303": {"description": "a browser asking for the endpoint without a query: the SPARQL editor"},
+        **error_responses(400, 403, 406, 413, *STORE_ERRORS),
+    },
+}
+SPARQL_POST = {
+    "summary": "SPARQL 1.1 Protocol query by POST (form or application/sparql-query)",
+    "operationId": "sparqlPost",
+    "tags": ["SPARQL"],
+    "requestBody": {
+        "content": {
+            "application/x-www-form-urlencoded": {
+                "schema": {"type": "object", "properties": {"query": {"type": "string"}}, "required": ["query"]}
+            },
+            "application/sparql-query": {"schema": {"type": "string"}},
+        }
+    },
+    "responses": {
+        "200": {"description": "results", "headers": TRUNCATION_HEADERS, "content": _ANY_RESULT},
+        **error_responses(400, 403, 406, 413, 415, *STORE_ERRORS),
+    },
+}
+GRAPH_STORE_GET = {
+    "summary": "Graph Store Protocol, read-only",
+    "operationId": "graphStore",
+    "tags": ["SPARQL"],
+    "parameters": [
+        {"name": "default", "in": "query", "allowEmptyValue": True, "schema": {"type": "string"}},
+        {"name": "graph", "in": "query", "schema": {"type": "string"}},
+        format_param("graph"),
+    ],
+    "responses": {
+        "200": {"description": "the graph", "content": formats_content(formats.GRAPH_FORMATS)},
+        **error_responses(400, 404, 406, *STORE_ERRORS),
+    },
 }
 
 
@@ -174,10 +236,9 @@ def choose_format(kind: str) -> Format:
     else:
         fmt = formats.negotiate(request.accept_mimetypes, kind, params)  # type: ignore[arg-type]
     if fmt is None:
-        offered = formats.RESULT_FORMATS if kind == "results" else formats.GRAPH_FORMATS
         raise NotAcceptable(
             "none of the accepted media types can represent this result; available: "
-            + ", ".join(f.media_type for f in offered)
+            + ", ".join(f.media_type for f in formats.of_kind(kind))  # type: ignore[arg-type]
         )
     return fmt
 
@@ -230,6 +291,7 @@ def read_query() -> tuple[str | None, list[str], list[str]]:
 
 
 @bp.route("/sparql", methods=["GET", "POST"])
+@documented(get=SPARQL_GET, post=SPARQL_POST)
 def sparql() -> Response:
     """SPARQL 1.1 Protocol query operation (GET, form POST, direct POST)."""
     text, default, named = read_query()
@@ -299,8 +361,8 @@ def description_triples(endpoint: str, graphs: list[str]) -> list[ox.Triple]:
         ox.Triple(svc, sd("supportedLanguage"), sd("SPARQL11Query")),
         ox.Triple(svc, sd("feature"), sd("UnionDefaultGraph")),
     ]
-    for name in _SD_FORMATS.values():
-        out.append(ox.Triple(svc, sd("resultFormat"), ox.NamedNode(FORMATS_NS + name)))
+    for fmt in formats.REGISTRY:
+        out.append(ox.Triple(svc, sd("resultFormat"), ox.NamedNode(fmt.w3c_iri)))
     dataset = ox.BlankNode("dataset")
     default_graph = ox.BlankNode("defaultGraph")
     out += [
@@ -340,6 +402,7 @@ def graph_dump(graphs: list[str], *, filename: str | None = None) -> Response:
 
 
 @bp.route("/store", methods=["GET"])
+@documented(get=GRAPH_STORE_GET)
 def graph_store() -> Response:
     """GSP GET: `?default` (the union default graph), `?graph=IRI`, or no parameter (everything).
 
