@@ -10,6 +10,7 @@ from flask import Blueprint, Response, current_app, jsonify, request
 from kgqa.canned.results import result_json, run
 from kgqa.errors import BadQuery, NotAcceptable, StoreError
 from kgqa.sparql import formats
+from kgqa.sparql.runner import run_internal_query
 
 bp = Blueprint("api", __name__)
 
@@ -32,7 +33,7 @@ def healthz() -> Response:
     """
     st = state()
     try:
-        st.store.query("ASK { }", timeout_s=min(st.timeout, 5.0))
+        run_internal_query(st, "ASK { }", timeout_s=min(st.timeout, 5.0), max_rows=None)
     except Exception as exc:
         raise StoreError("the store does not answer") from exc
     body: dict[str, Any] = {"status": "ok", "triples": st.triples}
