@@ -115,7 +115,8 @@ def open_state(overrides: Mapping[str, Any] | None = None, *, config: dict | Non
     store = open_store(config)
     try:
         timeout = float(config["KGQA_QUERY_TIMEOUT"])
-        known = frozenset(store.named_graphs(timeout_s=max(timeout, 30.0)))
+        listed = store.named_graphs(timeout_s=max(timeout, 30.0)) if store.capabilities.named_graphs else []
+        known = frozenset(listed)
         triples = store.triple_count()
         registry = Registry.from_directory(config["KGQA_QUERIES_DIR"])
     except BaseException:

@@ -33,7 +33,8 @@ from typing import Any
 
 import pytest
 
-from kgqa.errors import BadQuery, EngineFailure, Forbidden, QueryTimeout, ResourceLimit
+from kgqa.errors import BadQuery, EngineFailure, Forbidden, QueryTimeout, ResourceLimit, StoreError
+from kgqa.sparql.results import Result
 from kgqa.store.oxigraph import OxigraphStore
 from kgqa.store.pool import HOST, ISOLATED, ISOLATED_USERNS, QueryPool, StoreSpec, death_cause
 from tests.conftest import (
@@ -69,9 +70,10 @@ def test_workers_have_no_network_even_when_the_policy_is_bypassed(mini_state: An
     # Straight to the store: no check_query, no SERVICE ban. The namespace is all that stops it.
     with pytest.raises(Forbidden, match="tried to reach the network"):
         store.query(service, timeout_s=10)
-    # The pool's own API, one level further down: an error reply, not a hang.
-    reply = store.pool.call(_query_request(service), 10)
-    assert reply[0] == "error" and reply[1] == "network" and "unreachable" in reply[2]
+    # The pool's own API, one level further down: the worker's error raised as it is, not a hang.
+    with pytest.raises(Forbidden, match="tried to reach the network") as info:
+        store.pool.call(_query_request(service), 10)
+    assert "unreachable" in info.value.message
     # SILENT swallows the failure: an empty answer, and still no request.
     silent = store.query(f"SELECT * WHERE {{ SERVICE SILENT <{trap}/sparql> {{ ?s ?p ?o }} }}", timeout_s=10)
     assert silent.rows() in ([], [{}])
@@ -184,7 +186,7 @@ def test_each_kind_of_worker_death_gets_its_own_error(how: str, error: type, say
         assert says in info.value.message
         assert "memory" not in info.value.message or error is ResourceLimit
         # The dead worker is replaced, and the replacement serves.
-        assert pool.call(_query_request("ASK { ?s ?p ?o }"), 30)[0] == "ok"
+        assert Result.from_encoded(pool.call(_query_request("ASK { ?s ?p ?o }"), 30)).boolean
         assert set(pool.pids()) != before
     finally:
         pool.close()
@@ -204,6 +206,29 @@ def test_engine_panic_on_order_by_is_a_500_not_the_memory_limit(client: Any) -> 
         assert "memory" not in body["error"]
     # The worker was replaced: the service answers the next query.
     assert client.get("/sparql", query_string={"query": "ASK { ?s ?p ?o }"}).get_json()["boolean"] is True
+
+
+def test_an_unexpected_worker_exception_is_a_generic_error_that_leaks_nothing() -> None:
+    """Anything a worker raises that is not one of `kgqa.errors` becomes the generic 502, named by
+    its type only; the worker stays (it did not die) and serves the next request."""
+    pool = QueryPool(MINI_SPEC, size=1)
+    pool.start()
+    try:
+        before = set(pool.pids())
+        with pytest.raises(StoreError) as info:
+            pool.call(("crash", "raise", "a secret path /etc/kgqa"), 30)
+        assert info.value.message == "the store could not run the query (ValueError)"
+        assert "secret" not in info.value.message and not info.value.context
+        assert Result.from_encoded(pool.call(_query_request("ASK { ?s ?p ?o }"), 30)).boolean
+        assert set(pool.pids()) == before
+    finally:
+        pool.close()
+
+
+def test_worker_errors_are_the_exceptions_themselves(mini_state: Any) -> None:
+    """A syntax error in a query sent straight to the pool comes back as the client's `BadQuery`."""
+    with pytest.raises(BadQuery, match="SPARQL syntax error at line 1"):
+        mini_state.store.pool.call(_query_request("SELECT ?x WHERE { ?x ?p }"), 10)
 
 
 # --- 3. unsupported extension functions -------------------------------------------------------
@@ -281,7 +306,7 @@ def test_user_calls_cannot_take_the_reserved_worker() -> None:
             time.sleep(0.02)
         with pytest.raises(QueryTimeout, match="waiting for a free query worker"):
             pool.call(_query_request("ASK {}"), 0.5, user=True)  # the user share is taken
-        assert pool.call(_query_request("ASK { ?s ?p ?o }"), 5)[0] == "ok"  # the service's own: answered
+        assert Result.from_encoded(pool.call(_query_request("ASK { ?s ?p ?o }"), 5)).boolean  # the service's own
         sleeper.join()
     finally:
         pool.close()
@@ -355,3 +380,31 @@ def test_remote_mode_server_survives_a_parser_crashing_query(oxigraph_endpoint: 
         ask = urllib.parse.quote("ASK { ?s ?p ?o }")
         with urllib.request.urlopen(f"{base}/sparql?query={ask}", timeout=30) as resp:
             assert json.loads(resp.read())["boolean"] is True
+
+
+# --- 7. no web framework in the workers ---------------------------------------------------------
+
+WEB = ("flask", "werkzeug", "jinja2")
+
+
+def test_the_pool_and_what_its_fork_server_preloads_import_no_web_framework() -> None:
+    """A fresh interpreter importing the pool and the modules its fork server preloads has not
+    imported Flask, Werkzeug or Jinja (every query worker would carry them)."""
+    code = (
+        "import importlib, sys\n"
+        "from kgqa.store.pool import PRELOAD\n"
+        "for name in [*PRELOAD, 'kgqa.store.base', 'kgqa.store.oxigraph', 'kgqa.store.remote']:\n"
+        "    importlib.import_module(name)\n"
+        f"print(sorted(m for m in sys.modules if m.split('.')[0] in {WEB!r}))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
+    assert out.stdout.strip() == "[]", out.stdout
+
+
+def test_a_query_worker_has_not_imported_a_web_framework(mini_state: Any) -> None:
+    """Asked by the real worker of a running pool, in a process (pytest's) that has Flask loaded."""
+    import flask  # noqa: F401  (the parent has it: the worker must not inherit or import it)
+
+    assert "flask" in sys.modules
+    assert mini_state.store.pool.call(("modules", WEB), 10) == []
+    assert "pyoxigraph" in mini_state.store.pool.call(("modules", ("pyoxigraph",)), 10)  # the op sees imports

@@ -17,7 +17,7 @@ from kgqa.canned.registry import CannedQuery, Param, _query_prefixes
 from kgqa.canned.types import TYPES
 from kgqa.errors import BadQuery
 from kgqa.sparql.results import Term
-from kgqa.sparql.runner import internal_query
+from kgqa.sparql.runner import run_internal_query
 from kgqa.vocab import RESOURCE_NS
 
 if TYPE_CHECKING:
@@ -44,14 +44,14 @@ def label_resolver(state: State) -> Callable[[str, str | None], list[str]]:
         bindings: dict[str, Term] = {"name": ox.Literal(name)}
         if cls:
             bindings["cls"] = ox.NamedNode(cls)
-        res = internal_query(state, _BY_LABEL % constraint, bindings)
+        res = run_internal_query(state, _BY_LABEL % constraint, bindings)
         return [row["e"].value for row in res.rows() if isinstance(row.get("e"), ox.NamedNode)]
 
     return resolve
 
 
 def entity_exists(state: State, iri: str) -> bool:
-    return internal_query(state, _ENTITY_EXISTS, {"e": ox.NamedNode(iri)}).boolean
+    return run_internal_query(state, _ENTITY_EXISTS, {"e": ox.NamedNode(iri)}).boolean
 
 
 def _resolve_iri(state: State, canned: CannedQuery, p: Param, value: str) -> ox.NamedNode:

@@ -13,9 +13,8 @@ from kgqa.canned.params import bind
 from kgqa.canned.registry import CannedQuery
 from kgqa.sparql import formats
 from kgqa.sparql.formats import Format
-from kgqa.sparql.policy import check_query
 from kgqa.sparql.results import Result, Term
-from kgqa.sparql.runner import internal_query, run_sparql
+from kgqa.sparql.runner import run_internal_query, run_trusted_query
 from kgqa.vocab import INTEGER_TYPES, RESOURCE_NS, XSD
 
 if TYPE_CHECKING:
@@ -30,10 +29,11 @@ def run(
     results_format: Format = formats.SPARQL_JSON,
     graph_format: Format = formats.N_TRIPLES,
 ) -> tuple[Result, dict[str, Term]]:
-    """Run a canned query with request parameters, through the same path as `/sparql`."""
+    """Bind a canned query's request parameters and run it (`kgqa.sparql.runner.run_trusted_query`)."""
     bindings = bind(state, canned, raw)
-    checked = check_query(canned.sparql, max_bytes=1 << 20)  # cached since load
-    _, result = run_sparql(state, checked, bindings=bindings, results_format=results_format, graph_format=graph_format)
+    _, result = run_trusted_query(
+        state, canned.sparql, bindings=bindings, results_format=results_format, graph_format=graph_format
+    )
     return result, bindings
 
 
@@ -56,7 +56,7 @@ def fetch_labels(state: State, iris: Sequence[str], limit: int = 2000) -> dict[s
     if not iris:
         return {}
     values = " ".join(str(ox.NamedNode(i)) for i in iris)
-    res = internal_query(state, _LABELS % values, max_rows=None)
+    res = run_internal_query(state, _LABELS % values, max_rows=None)
     labels: dict[str, str] = {}
     for row in res.rows():
         e = row["e"].value

@@ -261,7 +261,7 @@ def cmd_query(args: argparse.Namespace) -> int:
     from kgqa.canned.results import result_json, run
     from kgqa.errors import ApiError
     from kgqa.sparql import formats
-    from kgqa.sparql.runner import run_sparql
+    from kgqa.sparql.runner import run_user_query
     from kgqa.state import open_state
 
     params: dict[str, str] = {}
@@ -302,7 +302,7 @@ def cmd_query(args: argparse.Namespace) -> int:
                 print("kgqa query: --param needs a canned query (a file with a `# param:` header)", file=sys.stderr)
                 return 2
             text = Path(args.file).read_text(encoding="utf-8")
-            _, result = run_sparql(state, text, results_format=fmt, graph_format=formats.TURTLE)
+            _, result = run_user_query(state, text, results_format=fmt, graph_format=formats.TURTLE)
             if result.form == "graph" or args.format in {"csv", "tsv"}:
                 sys.stdout.write(result.data.decode())
                 return 0

@@ -449,7 +449,7 @@ def answer_question(question: str, asker: Asker) -> dict[str, Any]:
 
 
 def state_runner(state: Any) -> Runner:
-    """Run canned queries by name on the service's store, through the same path as /api/queries.
+    """Run canned queries by name on the service's store, as /api/queries does (`run_trusted_query`).
 
     Parameters come from the linker (entity IRIs) or the question parser (decimals), never from
     question text, and are bound as RDF terms; the SPARQL shown to the user has them inlined as a
@@ -458,7 +458,7 @@ def state_runner(state: Any) -> Runner:
     import pyoxigraph as ox
 
     from kgqa.sparql.encode import term_to_sparql_json
-    from kgqa.sparql.runner import run_sparql
+    from kgqa.sparql.runner import run_trusted_query
     from kgqa.sparql.values import inject_values
 
     decimal = ox.NamedNode("http://www.w3.org/2001/XMLSchema#decimal")
@@ -469,7 +469,7 @@ def state_runner(state: Any) -> Runner:
             k: ox.Literal(format(v, "f"), datatype=decimal) if isinstance(v, Decimal) else ox.NamedNode(v)
             for k, v in bindings.items()
         }
-        checked, result = run_sparql(state, canned.sparql, bindings=terms)
+        checked, result = run_trusted_query(state, canned.sparql, bindings=terms)
         rows = [{k: term_to_sparql_json(t) for k, t in row.items()} for row in result.rows()]
         return QueryRun(inject_values(checked.text, terms), rows)
 

@@ -23,6 +23,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from kgqa.sparql.runner import run_internal_query
+
 log = logging.getLogger("kgqa")
 
 INDEX_QUERY = "names"  # the canned query the entity index is read from
@@ -104,7 +106,7 @@ def for_state(state: Any) -> list[NameRow]:
         if rows is not None:
             log.info("read %d names from %s in %.2f s", len(rows), Path(directory) / CACHE_FILE, _since(started))
             return rows
-    result = state.store.query(sparql, timeout_s=max(state.timeout, INDEX_TIMEOUT_S), max_rows=None)
+    result = run_internal_query(state, sparql, timeout_s=max(state.timeout, INDEX_TIMEOUT_S), max_rows=None)
     rows = rows_from_solutions(result.rows())
     log.info("read %d names from the graph in %.2f s", len(rows), _since(started))
     if directory and write_cache(directory, key, rows):

@@ -19,8 +19,13 @@ Oxigraph's own parser then has the last word on syntax, without evaluating anyth
 `Store.query()` parses first and then rejects the contradictory options
 `use_default_graph_as_union=True, default_graph=[]` with a ValueError (pinned by
 `tests/test_policy.py`). That parse is native code that can crash on hostile input, so for user
-queries it runs in a query worker (`syntax_verdict`, sent there by the store), never in the server
+queries it runs in a query worker (`check_syntax`, sent there by the store), never in the server
 process; the token checks run before it, in the server process.
+
+The names of the steps, from the inside out: `check_tokens` (pure Python, server process),
+`check_syntax` (the engine's parse, native code), `analyse_query` (both, and the query's form and
+FROM graphs read into a `CheckedQuery`), `check_query` (the size limit, then `analyse_query` or a
+store's `analyse`, which is `analyse_query` with `check_syntax` in a worker; verdicts cached).
 """
 
 from __future__ import annotations
@@ -87,7 +92,7 @@ MAX_NESTING = 64
 MAX_CHAIN = 1000
 
 
-def precheck(text: str) -> tuple[canonical.Reading, str | None]:
+def check_tokens(text: str) -> tuple[canonical.Reading, str | None]:
     """The checks that need no native parser: read the text once and look at its tokens.
 
     Pure Python and iterative, so it runs in the server process whatever the text. Returns the
@@ -126,7 +131,7 @@ def _runnable_text(reading: canonical.Reading) -> str:
 SyntaxCheck = Callable[[str, str], str | None]
 
 
-def syntax_verdict(runnable: str, original: str) -> str | None:
+def check_syntax(runnable: str, original: str) -> str | None:
     """None if the engine parses `runnable`; else the message for the client, with line and column
     in the client's own text where it fails there too (the canonical text's otherwise).
 
@@ -138,17 +143,17 @@ def syntax_verdict(runnable: str, original: str) -> str | None:
     return syntax_message(oxigraph_syntax_error(original) or error)
 
 
-def analyse_query(text: str, *, syntax: SyntaxCheck = syntax_verdict) -> CheckedQuery:
+def analyse_query(text: str, *, syntax: SyntaxCheck = check_syntax) -> CheckedQuery:
     """Check the query and read its form and FROM graphs; the engine parses the canonical text.
 
     The token checks run here; `syntax` is the engine's parse, which the stores send to a worker
-    for user queries (`kgqa.store.base.analyse_in_pool`); by default it runs here (canned queries,
-    which ship with the service).
+    for user queries (a store's `analyse`: `kgqa.store.base.analyse_in_pool`); by default it runs
+    here (canned queries, which ship with the service).
 
     :raise BadQuery 400: a syntax error (with line and column), or not a query.
     :raise Forbidden 403: an update, or SERVICE.
     """
-    reading, form = precheck(text)
+    reading, form = check_tokens(text)
     runnable = _runnable_text(reading)
     message = syntax(runnable, text)
     if message is not None:
@@ -197,8 +202,8 @@ _VERDICTS = _Verdicts()
 def check_query(text: str | None, *, max_bytes: int, analyse: Analyser | None = None) -> CheckedQuery:
     """Parse and vet a query before it goes near a store.
 
-    `analyse` is a store's `analyse_query`, whose engine parse runs in its workers (time-limited,
-    killable, in parallel); by default everything runs here.
+    `analyse` is a store's `analyse` (`analyse_query` with the engine's parse in its workers:
+    time-limited, killable, in parallel); by default everything runs here (`analyse_query`).
 
     :raise BadQuery 400: missing, empty or syntactically wrong query (with line and column), or
         nested deeper than `MAX_NESTING`.

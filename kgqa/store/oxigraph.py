@@ -3,46 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
 import pyoxigraph as ox
 
-from kgqa.errors import BadQuery, Forbidden, StoreError
 from kgqa.sparql import formats
 from kgqa.sparql.formats import Format
-from kgqa.sparql.messages import refused_message, syntax_message
+from kgqa.sparql.policy import CheckedQuery
 from kgqa.sparql.results import Dataset, Result, Term
 from kgqa.sparql.values import inject_values
+from kgqa.store.base import Capabilities, analyse_in_pool
 from kgqa.store.pool import QueryPool, StoreSpec
-
-
-def analyse_in_pool(pool: QueryPool, text: str, *, timeout_s: float, deadline: float | None = None) -> Any:
-    """`kgqa.sparql.policy.analyse_query` with the engine's parse in a worker of `pool`.
-
-    No user query is parsed by native code (pyoxigraph's parser, the policy's syntax oracle) in
-    the server process: a parser crash then kills a worker, which is replaced, and the server
-    lives. The token checks run here first, so a refused query never reaches a worker; the parse
-    gets what is left of the request's time limit.
-
-    :raise BadQuery 400 / Forbidden 403: what the policy says; a worker that dies while parsing
-        (a parser crash) is a 400 too: the text is at fault, not the store.
-    :raise QueryTimeout 503: the parse took longer than the time limit.
-    """
-    from kgqa.errors import EngineFailure
-    from kgqa.sparql.policy import analyse_query
-
-    def syntax_in_pool(runnable: str, original: str) -> str | None:
-        try:
-            reply = pool.call(("check", runnable, original), timeout_s, deadline=deadline, user=True)
-        except (EngineFailure, StoreError):
-            raise BadQuery(
-                "the endpoint's safety check could not read this query (its parser failed); it was not run"
-            ) from None
-        if reply[0] == "ok":
-            return reply[1]
-        raise StoreError(f"the query could not be checked ({reply[2]})")
-
-    return analyse_query(text, syntax=syntax_in_pool)
 
 
 class OxigraphStore:
@@ -50,7 +20,10 @@ class OxigraphStore:
 
     pyoxigraph 0.5.13's `Store.query` can be neither cancelled nor given a time limit, and a thread
     cannot be stopped in CPython, so each query runs in a worker process (`kgqa.store.pool`).
+    The worker's errors arrive as the exceptions the client gets (`QueryPool.call` raises them).
     """
+
+    capabilities = Capabilities(analyse=True, native_timeout=True, native_bindings=False, named_graphs=True)
 
     def __init__(
         self,
@@ -95,23 +68,9 @@ class OxigraphStore:
             max_rows,
             self.max_result_bytes if max_rows is not None else None,
         )
-        reply = self.pool.call(request, timeout_s, deadline=deadline, user=user)
-        if reply[0] == "ok":
-            return Result.from_encoded(reply[1])
-        _, kind, message = reply
-        if kind == "syntax":
-            raise BadQuery(syntax_message(message))
-        if kind == "refused":
-            raise BadQuery(refused_message(message))
-        if kind == "network":
-            # Only reached if a SERVICE got past the policy: the worker's namespace has no network.
-            raise Forbidden(
-                "the query tried to reach the network (SERVICE), which this endpoint never does; "
-                f"it was stopped ({message})"
-            )
-        raise StoreError(f"the store could not run the query ({message})")
+        return Result.from_encoded(self.pool.call(request, timeout_s, deadline=deadline, user=user))
 
-    def analyse(self, text: str, *, timeout_s: float, deadline: float | None = None) -> Any:
+    def analyse(self, text: str, *, timeout_s: float, deadline: float | None = None) -> CheckedQuery:
         """`kgqa.sparql.policy.analyse_query` in a query worker (`analyse_in_pool`)."""
         return analyse_in_pool(self.pool, text, timeout_s=timeout_s, deadline=deadline)
 

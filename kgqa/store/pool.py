@@ -11,9 +11,15 @@ the background while the other workers keep serving.
 Why 'forkserver': the service runs under waitress with several threads; forking a multithreaded
 process can copy a held lock into the child. The fork server is a fresh single-threaded process
 that preloads this module (and pyoxigraph) once, so starting a worker is a cheap fork of a clean
-process. This module imports only the standard library, pyoxigraph, `kgqa.vocab` and
-`kgqa.sparql.formats`; workers also run the engine's parse for the read-only policy
-(`kgqa.sparql.policy.syntax_verdict`).
+process. This module imports only the standard library, pyoxigraph, `kgqa.vocab`, `kgqa.errors`
+and the framework-free parts of `kgqa.sparql` (never Flask or Werkzeug: they would be in every
+worker); workers also run the engine's parse for the read-only policy
+(`kgqa.sparql.policy.check_syntax`).
+
+Errors travel as exceptions: a worker answers `(True, value)` or `(False, exc)`, where `exc` is one
+of the `kgqa.errors` classes (they pickle with their message and context), and `QueryPool.call`
+returns the value or raises the exception as it is. Anything else a worker raises is logged there
+and becomes a generic `StoreError` naming only its type, so no internals reach a client.
 """
 
 from __future__ import annotations
@@ -38,18 +44,27 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from typing import Any
 
+from kgqa.errors import ApiError, BadQuery, EngineFailure, Forbidden, QueryTimeout, ResourceLimit, StoreError
 from kgqa.sparql import encode
+from kgqa.sparql.messages import refused_message, syntax_message
 from kgqa.vocab import ASSERTED_GRAPH
 
 log = logging.getLogger("kgqa")
 
 _START_TIMEOUT_S = 300.0
 
+# What the fork server imports once, so that every worker forked from it shares the pages: this
+# module, the engine, the result encoders, and kgqa.sparql.policy for the "check_syntax" requests
+# (instead of each worker importing it on its first check). None of them imports a web framework
+# (pinned by tests/test_worker_pool.py).
+PRELOAD = ("kgqa.store.pool", "pyoxigraph", "kgqa.sparql.encode", "kgqa.sparql.policy")
+
 
 # The request path sends and receives with these rather than `Connection.send`/`recv`: the same
 # bytes on the pipe (a length-prefixed pickle, so both ends may mix them), without building a
 # `ForkingPickler` (which copies the copyreg table on every call). Requests and replies are plain
-# tuples of str, bytes, numbers and pyoxigraph terms, which need none of its extra reducers.
+# tuples of str, bytes, numbers, pyoxigraph terms and `kgqa.errors` exceptions, which need none of
+# its extra reducers.
 def _send(conn: Connection, obj: Any) -> None:
     conn.send_bytes(pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL))
 
@@ -179,60 +194,150 @@ def death_cause(exitcode: int | None, stderr_tail: str) -> tuple[str, str]:
     return "engine", f"the worker exited with status {exitcode}"
 
 
-def _run(store: Any, request: tuple) -> tuple:
-    """Execute one request inside a worker; returns the reply tuple sent back to the parent."""
+_NO_NETWORK = {errno.ENETUNREACH, errno.EHOSTUNREACH, errno.ENETDOWN}
+
+
+def memory_limit_error(memory_mb: int | None) -> ResourceLimit:
+    """The 503 for a query that needed more memory than a worker may have (raised on both sides:
+    by a worker whose Python allocator refused, by the parent for a worker the limit killed)."""
+    if memory_mb:
+        return ResourceLimit(
+            f"query needed more than the {memory_mb} MB memory limit of a query worker and was "
+            "stopped (KGQA_WORKER_MEMORY_MB); add a LIMIT or make the query more selective"
+        )
+    return ResourceLimit(
+        "query needed more memory than the query worker could get and was stopped; "
+        "add a LIMIT or make the query more selective"
+    )
+
+
+def engine_failure(detail: str) -> EngineFailure:
+    """The 500 for a worker the engine took down (or that caught a panic and must go)."""
+    return EngineFailure(f"the engine failed on this query and was restarted; the query was not completed ({detail})")
+
+
+# A worker that reports one of these is not trusted with another request: the parent replaces it
+# (its heap is near the limit, or it caught a panic and exits).
+_RETIRING = (ResourceLimit, EngineFailure)
+
+
+def _op_query(
+    store: Any,
+    sparql: str,
+    dataset: tuple[tuple[str, ...], tuple[str, ...]] | None,
+    results_name: str,
+    graph_name: str,
+    cap: int | None,
+    max_bytes: int | None,
+) -> Any:
+    """Run a query and encode its results; the engine's errors become the client's 400/403/502."""
     import pyoxigraph as ox  # preloaded by the fork server: these are dictionary lookups
 
     from kgqa.sparql import formats
 
-    op = request[0]
-    if op == "query":
-        # Parameters arrive already in the text, as a VALUES block (OxigraphStore.query says why).
-        _, sparql, dataset, results_name, graph_name, cap, max_bytes = request
-        kwargs: dict[str, Any] = {}
-        if dataset is None:
-            kwargs["use_default_graph_as_union"] = True
-        else:
-            kwargs["default_graph"] = [ox.NamedNode(g) for g in dataset[0]]
-            kwargs["named_graphs"] = [ox.NamedNode(g) for g in dataset[1]]
-        try:
-            results = store.query(sparql, **kwargs)
-            encoded = encode.encode(results, formats.BY_NAME[results_name], formats.BY_NAME[graph_name], cap, max_bytes)
-        except SyntaxError as exc:
-            return ("error", "syntax", str(exc))
-        except RuntimeError as exc:
-            # Oxigraph's evaluation errors that the query causes ("The custom function <...> is not
-            # supported", a SERVICE reply it cannot read): the engine's words go back to the client.
-            return ("error", "refused", str(exc))
-        except OSError as exc:
-            # Storage errors, and a connect() that the network namespace refused (SERVICE).
-            return ("error", "network" if exc.errno in _NO_NETWORK or "os error 101" in str(exc) else "os", str(exc))
-        return ("ok", encoded)
-    if op == "check":  # the engine's parse for the read-only policy (kgqa.sparql.policy.syntax_verdict)
-        from kgqa.sparql.policy import syntax_verdict
-
-        return ("ok", syntax_verdict(request[1], request[2]))
-    if op == "count":
-        return ("ok", len(store))
-    if op == "sleep":  # used by the tests: a query that cannot finish in time, without a big graph
-        time.sleep(float(request[1]))
-        return ("ok", None)
-    if op == "crash":  # used by the tests: die as the engine does, without needing a query that does
-        how, message = request[1], request[2]
-        if how == "memoryerror":  # Python's allocator refusing under RLIMIT_DATA: no death
-            raise MemoryError(message)
-        if how == "panic":  # what a Rust panic in a build with panic=abort prints, then SIGABRT
-            sys.stderr.write(f"thread '<unnamed>' panicked at test.rs:1:1:\n{message}\n")
-        elif how == "alloc":  # what Rust's allocation-failure handler prints under RLIMIT_DATA
-            sys.stderr.write("memory allocation of 360 bytes failed\n")
-        sys.stderr.flush()
-        if how == "segv":
-            ctypes.string_at(0)  # a null dereference: SIGSEGV, as a stack overflow gives
-        os.abort()
-    return ("error", "internal", f"unknown request {op!r}")
+    # Parameters arrive already in the text, as a VALUES block (OxigraphStore.query says why).
+    kwargs: dict[str, Any] = {}
+    if dataset is None:
+        kwargs["use_default_graph_as_union"] = True
+    else:
+        kwargs["default_graph"] = [ox.NamedNode(g) for g in dataset[0]]
+        kwargs["named_graphs"] = [ox.NamedNode(g) for g in dataset[1]]
+    try:
+        results = store.query(sparql, **kwargs)
+        return encode.encode(results, formats.BY_NAME[results_name], formats.BY_NAME[graph_name], cap, max_bytes)
+    except SyntaxError as exc:
+        raise BadQuery(syntax_message(str(exc))) from None
+    except RuntimeError as exc:
+        # Oxigraph's evaluation errors that the query causes ("The custom function <...> is not
+        # supported", a SERVICE reply it cannot read): the engine's words go back to the client.
+        raise BadQuery(refused_message(str(exc))) from None
+    except OSError as exc:
+        # Storage errors, and a connect() that the network namespace refused (SERVICE; only
+        # reached if a SERVICE got past the policy: the worker's namespace has no network).
+        if exc.errno in _NO_NETWORK or "os error 101" in str(exc):
+            raise Forbidden(
+                "the query tried to reach the network (SERVICE), which this endpoint never does; "
+                f"it was stopped ({exc})"
+            ) from None
+        raise StoreError(f"the store could not run the query ({exc})") from None
 
 
-_NO_NETWORK = {errno.ENETUNREACH, errno.EHOSTUNREACH, errno.ENETDOWN}
+def _op_check_syntax(store: Any, runnable: str, original: str) -> str | None:
+    """The engine's parse for the read-only policy (`kgqa.sparql.policy.check_syntax`)."""
+    from kgqa.sparql.policy import check_syntax
+
+    return check_syntax(runnable, original)
+
+
+def _op_count(store: Any) -> int:
+    return len(store)
+
+
+def _op_sleep(store: Any, seconds: float) -> None:
+    """Used by the tests: a query that cannot finish in time, without a big graph."""
+    time.sleep(float(seconds))
+
+
+def _op_crash(store: Any, how: str, message: str) -> None:
+    """Used by the tests: die as the engine does, without needing a query that does."""
+    if how == "memoryerror":  # Python's allocator refusing under RLIMIT_DATA: no death
+        raise MemoryError(message)
+    if how == "panic":  # what a Rust panic in a build with panic=abort prints, then SIGABRT
+        sys.stderr.write(f"thread '<unnamed>' panicked at test.rs:1:1:\n{message}\n")
+    elif how == "alloc":  # what Rust's allocation-failure handler prints under RLIMIT_DATA
+        sys.stderr.write("memory allocation of 360 bytes failed\n")
+    elif how == "raise":  # an exception the worker does not expect: it must not reach a client
+        raise ValueError(f"internal detail: {message}")
+    sys.stderr.flush()
+    if how == "segv":
+        ctypes.string_at(0)  # a null dereference: SIGSEGV, as a stack overflow gives
+    os.abort()
+
+
+def _op_modules(store: Any, packages: tuple[str, ...]) -> list[str]:
+    """Used by the tests: which modules of `packages` this worker has imported (Flask must be none)."""
+    return sorted(name for name in sys.modules if name.split(".")[0] in packages)
+
+
+# The requests a worker answers: name -> handler(store, *arguments).
+_OPS: dict[str, Any] = {
+    "query": _op_query,
+    "check_syntax": _op_check_syntax,
+    "count": _op_count,
+    "sleep": _op_sleep,
+    "crash": _op_crash,
+    "modules": _op_modules,
+}
+
+# What a generic failure says, by request: an unexpected exception is named by its type only.
+_FAILED = {"check_syntax": "the query could not be checked"}
+_FAILED_DEFAULT = "the store could not run the query"
+
+
+def _run(store: Any, request: tuple) -> Any:
+    """Execute one request inside a worker: its value, or a `kgqa.errors` exception raised."""
+    op = _OPS.get(request[0])
+    if op is None:
+        raise StoreError(f"{_FAILED_DEFAULT} (unknown request {request[0]!r})")
+    return op(store, *request[1:])
+
+
+def _answer(store: Any, request: tuple, memory_mb: int | None) -> tuple[bool, Any]:
+    """The reply to one request: (True, value) or (False, the exception for the parent to raise).
+
+    :raise BaseException: what the engine raised that is not an `Exception` (pyo3's
+        PanicException, should a build unwind instead of abort); the caller reports it and exits.
+    """
+    try:
+        return True, _run(store, request)
+    except ApiError as exc:
+        return False, exc
+    except MemoryError:
+        # Python's side of the memory limit (a reply too large to build): as Rust's abort is.
+        return False, memory_limit_error(memory_mb)
+    except Exception as exc:
+        traceback.print_exc(file=sys.stderr)
+        return False, StoreError(f"{_FAILED.get(request[0], _FAILED_DEFAULT)} ({type(exc).__name__})")
 
 
 def _worker_main(spec: StoreSpec, conn: Connection, memory_mb: int | None = None, err: Any = None) -> None:
@@ -273,34 +378,25 @@ def _worker_main(spec: StoreSpec, conn: Connection, memory_mb: int | None = None
         if request[0] == "stop":
             return
         try:
-            reply = _run(store, request)
-        except MemoryError:
-            # Python's side of the memory limit (a reply too large to build): as Rust's abort is.
-            reply = ("error", "memory", "MemoryError")
-        except Exception as exc:
-            traceback.print_exc(file=sys.stderr)
-            reply = ("error", "internal", type(exc).__name__)
+            reply = _answer(store, request, memory_mb)
         except BaseException as exc:  # pyo3's PanicException, should a build unwind instead of abort
             if isinstance(exc, KeyboardInterrupt | SystemExit):
                 raise
             traceback.print_exc(file=sys.stderr)
             with contextlib.suppress(OSError, ValueError, pickle.PicklingError):
-                _send(conn, ("error", "engine", f"Oxigraph panicked: {exc}"))
+                _send(conn, (False, engine_failure(f"Oxigraph panicked: {exc}")))
             return  # a panicked engine is not trusted with another query: the parent replaces us
         try:
             _send(conn, reply)
-        except (OSError, ValueError, pickle.PicklingError):
+        except (pickle.PicklingError, TypeError, AttributeError):
+            # A value or an exception's context that does not pickle: a generic error instead.
+            with contextlib.suppress(OSError, ValueError):
+                _send(conn, (False, StoreError(f"{_FAILED_DEFAULT} (its reply could not be sent)")))
+        except (OSError, ValueError):
             return
 
 
 _TAIL_BYTES = 16 * 1024
-
-
-def _engine_failure(detail: str) -> Exception:
-    """The 500 for a worker the engine took down (or that caught a panic and must go)."""
-    from kgqa.errors import EngineFailure
-
-    return EngineFailure(f"the engine failed on this query and was restarted; the query was not completed ({detail})")
 
 
 class _Worker:
@@ -386,9 +482,7 @@ class QueryPool:
         self.network_detail = "no worker started yet"
         self._warned_network = False
         self._ctx = multiprocessing.get_context("forkserver")
-        # kgqa.sparql.policy for the "check" requests: imported once in the fork server, its pages are
-        # shared by every worker instead of each importing it on its first check.
-        self._ctx.set_forkserver_preload(["kgqa.store.pool", "pyoxigraph", "kgqa.sparql.encode", "kgqa.sparql.policy"])
+        self._ctx.set_forkserver_preload(list(PRELOAD))
         # Last in, first out: at low concurrency one worker serves request after request with its
         # store still in the CPU caches, rather than every worker in turn with cold ones (about a
         # fifth less worker CPU per small query, measured).
@@ -531,8 +625,8 @@ class QueryPool:
 
     # -- requests --
 
-    def call(self, request: tuple, timeout_s: float, *, deadline: float | None = None, user: bool = False) -> tuple:
-        """Send a request to an idle worker and wait for its reply until the deadline.
+    def call(self, request: tuple, timeout_s: float, *, deadline: float | None = None, user: bool = False) -> Any:
+        """Send a request to an idle worker and return its value, or raise the error it reports.
 
         `timeout_s` is the request's time limit, named in the error; `deadline` (a `time.monotonic()`
         value) is when the whole request must be done, if earlier phases of it (the policy check)
@@ -543,9 +637,8 @@ class QueryPool:
             (its worker is then killed and replaced).
         :raise ResourceLimit: the worker died because the query hit the memory limit.
         :raise EngineFailure: the worker died for another reason (an Oxigraph panic, SIGSEGV).
+        :raise ApiError: what the worker raised for this request (a syntax error is a `BadQuery`).
         """
-        from kgqa.errors import QueryTimeout, StoreError
-
         if self._closed:
             raise StoreError("the store is closed")
         end = time.monotonic() + timeout_s
@@ -571,24 +664,8 @@ class QueryPool:
                     self._user_calls -= 1
                 self._user_slots.release()
 
-    def _memory_limit(self) -> Exception:
-        """The 503 for a query that needed more memory than a worker may have."""
-        from kgqa.errors import ResourceLimit
-
-        if self.memory_mb:
-            return ResourceLimit(
-                f"query needed more than the {self.memory_mb} MB memory limit of a query worker and was "
-                "stopped (KGQA_WORKER_MEMORY_MB); add a LIMIT or make the query more selective"
-            )
-        return ResourceLimit(
-            "query needed more memory than the query worker could get and was stopped; "
-            "add a LIMIT or make the query more selective"
-        )
-
-    def _exchange(self, worker: _Worker, request: tuple, end: float, timeout_s: float, limit: str) -> tuple:
-        """One request on one worker: the reply, or the right error once it is killed or has died."""
-        from kgqa.errors import QueryTimeout
-
+    def _exchange(self, worker: _Worker, request: tuple, end: float, timeout_s: float, limit: str) -> Any:
+        """One request on one worker: its value, or the right error once it is killed or has died."""
         worker.clear_tail()
         try:
             _send(worker.conn, request)
@@ -596,22 +673,25 @@ class QueryPool:
                 log.warning("query passed the %g s limit; killing worker pid %s", timeout_s, worker.process.pid)
                 self._replace(worker)
                 raise QueryTimeout(limit)
-            reply = _recv(worker.conn)
+            ok, value = _recv(worker.conn)
         except (EOFError, OSError) as exc:
             self._replace(worker)  # kills (if needed) and reaps it, so its exit code is known
             cause, detail = death_cause(worker.process.exitcode, worker.stderr_tail())
             pid = worker.process.pid
             if cause == "memory":
                 log.warning("query worker pid %s stopped: out of memory (%s)", pid, detail)
-                raise self._memory_limit() from exc
+                raise memory_limit_error(self.memory_mb) from exc
             log.error("query worker pid %s died while running a request: %s", pid, detail)
-            raise _engine_failure(detail) from exc
-        if reply[0] == "error" and reply[1] == "memory":
-            self._replace(worker)  # its heap is near the limit: a fresh worker takes its place
-            raise self._memory_limit()
-        if reply[0] == "error" and reply[1] == "engine":
-            self._replace(worker)  # it caught a panic and exits: a fresh worker takes its place
-            log.error("query worker pid %s: %s", worker.process.pid, reply[2])
-            raise _engine_failure(reply[2])
+            raise engine_failure(detail) from exc
+        if ok:
+            self._idle.put(worker)
+            return value
+        if isinstance(value, _RETIRING):
+            self._replace(worker)  # see _RETIRING: a fresh worker takes its place
+            if isinstance(value, EngineFailure):
+                log.error("query worker pid %s: %s", worker.process.pid, value.message)
+            raise value
         self._idle.put(worker)
-        return reply
+        if not isinstance(value, ApiError):  # never from our workers; never shown to a client as is
+            raise StoreError(f"{_FAILED_DEFAULT} ({type(value).__name__})")
+        raise value

@@ -8,16 +8,16 @@ import socket
 import time
 import urllib.error
 from collections.abc import Mapping
-from typing import Any
 
 import pyoxigraph as ox
 
 from kgqa.errors import BadQuery, QueryTimeout, ResourceLimit, StoreError
 from kgqa.sparql import encode, formats
 from kgqa.sparql.formats import Format
+from kgqa.sparql.policy import CheckedQuery
 from kgqa.sparql.results import Dataset, Result, Term
 from kgqa.sparql.values import inject_values
-from kgqa.store.oxigraph import analyse_in_pool
+from kgqa.store.base import Capabilities, analyse_in_pool
 from kgqa.store.pool import QueryPool, StoreSpec
 
 log = logging.getLogger("kgqa")
@@ -47,6 +47,9 @@ class RemoteStore:
     crash (stack overflow on deep unary nesting) would take the whole server down.
     """
 
+    # Time limits are the socket's (SPARQLWrapper's timeout); parameters go in as VALUES.
+    capabilities = Capabilities(analyse=True, native_timeout=True, native_bindings=False, named_graphs=True)
+
     def __init__(
         self,
         endpoint: str,
@@ -63,7 +66,7 @@ class RemoteStore:
         self.pool = QueryPool(StoreSpec(), size=parse_workers, memory_mb=memory_mb)
         self.pool.start()
 
-    def analyse(self, text: str, *, timeout_s: float, deadline: float | None = None) -> Any:
+    def analyse(self, text: str, *, timeout_s: float, deadline: float | None = None) -> CheckedQuery:
         """`kgqa.sparql.policy.analyse_query` in a parse worker (`analyse_in_pool`)."""
         return analyse_in_pool(self.pool, text, timeout_s=timeout_s, deadline=deadline)
 

@@ -11,6 +11,7 @@ from kgqa.canned.results import result_json, run
 from kgqa.canned.types import TYPES
 from kgqa.errors import BadQuery, NotAcceptable, StoreError
 from kgqa.sparql import formats
+from kgqa.sparql.runner import run_internal_query
 from kgqa.web.apidoc import STORE_ERRORS, TRUNCATION_HEADERS, documented, error_responses
 
 bp = Blueprint("api", __name__)
@@ -179,7 +180,7 @@ def healthz() -> Response:
     """
     st = state()
     try:
-        st.store.query("ASK { }", timeout_s=min(st.timeout, 5.0))
+        run_internal_query(st, "ASK { }", timeout_s=min(st.timeout, 5.0), max_rows=None)
     except Exception as exc:
         raise StoreError("the store does not answer") from exc
     body: dict[str, Any] = {"status": "ok", "triples": st.triples}

@@ -16,7 +16,7 @@ from flask import Blueprint, Response, current_app, render_template, request
 
 from kgqa.errors import NotAcceptable, NotFound
 from kgqa.sparql import formats
-from kgqa.sparql.runner import internal_query
+from kgqa.sparql.runner import run_internal_query
 from kgqa.vocab import ONTOLOGY_GRAPH, PREFIXES, RESOURCE_NS
 from kgqa.web.apidoc import STORE_ERRORS, documented, error_responses, format_param, formats_content
 from kgqa.web.sparql import graph_dump, reply
@@ -115,7 +115,7 @@ def describe(entity_id: str, fmt: formats.Format = formats.N_TRIPLES) -> Any:
         raise NotFound(f"no entity with id {entity_id!r}", id=entity_id) from None
     # A description is bounded by the graph, not by the row cap meant for ad-hoc queries.
     cap = max(state().max_rows, 50_000)
-    result = internal_query(state(), DESCRIBE_ENTITY, {"e": node}, graph_format=fmt, max_rows=cap)
+    result = run_internal_query(state(), DESCRIBE_ENTITY, {"e": node}, graph_format=fmt, max_rows=cap)
     if not result.data.strip() or (fmt is formats.JSON_LD and result.data.strip() in {b"[]", b"{}"}):
         raise NotFound(f"no entity with id {entity_id!r} in the graph", id=entity_id)
     return result

@@ -18,11 +18,11 @@ import json
 import re
 from collections.abc import Callable, Iterable
 from typing import Any
-from urllib.parse import unquote_to_bytes
 
 from flask.json.provider import DefaultJSONProvider
 
 from kgqa.errors import BadQuery
+from kgqa.sparql.protocol import form_unquote
 from kgqa.web.errors import error_body
 
 
@@ -112,11 +112,6 @@ def host_problem(host: str | None) -> str | None:
     if port is not None and not 0 < int(port) <= 65535:
         return f"bad port in Host header {host!r}: must be 1 to 65535"
     return None
-
-
-def form_unquote(raw: bytes) -> bytes:
-    """A query-string or urlencoded-form component's bytes: `+` is a space, `%hh` a byte."""
-    return unquote_to_bytes(raw.replace(b"+", b" "))
 
 
 def utf8_problem(raw: bytes, what: str) -> str | None:

@@ -30,6 +30,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from kgqa.sparql.runner import run_internal_query
 from kgqa.state import State, open_state
 from kgqa.vocab import ASSERTED_GRAPH, INFERRED_GRAPH
 
@@ -43,8 +44,11 @@ class ReloadError(Exception):
 
 
 def _count(state: State, graph: str) -> int:
-    res = state.store.query(
-        f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}", timeout_s=max(state.timeout, 60.0)
+    res = run_internal_query(
+        state,
+        f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}",
+        timeout_s=max(state.timeout, 60.0),
+        max_rows=None,
     )
     rows = res.rows()
     return int(rows[0]["n"].value) if rows else 0
@@ -58,7 +62,7 @@ def check_state(state: State) -> None:
     if state.triples <= 0:
         raise ReloadError("the new store holds no triples")
     try:
-        state.store.query("ASK { }", timeout_s=10.0)
+        run_internal_query(state, "ASK { }", timeout_s=10.0, max_rows=None)
     except Exception as exc:
         raise ReloadError(f"the new store does not answer: {exc}") from exc
     loaded_from_files = not (state.config.get("KGQA_ENDPOINT") or state.config.get("KGQA_STORE_DIR"))
