@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 def request_deadline(state: State) -> float:
     """When a request that starts now must be done (`time.monotonic()`): one limit for the policy
     check and the run together, `KGQA_QUERY_TIMEOUT` from the start."""
-    return time.monotonic() + state.timeout
+    return time.monotonic() + state.settings.query_timeout
 
 
 def check(state: State, text: str | None, *, deadline: float | None = None) -> CheckedQuery:
@@ -35,10 +35,11 @@ def check(state: State, text: str | None, *, deadline: float | None = None) -> C
     analyse = getattr(state.store, "analyse", None)
     if deadline is None:
         deadline = request_deadline(state)
+    timeout = state.settings.query_timeout
     return check_query(
         text,
-        max_bytes=int(state.config["KGQA_MAX_QUERY_BYTES"]),
-        analyse=None if analyse is None else (lambda t: analyse(t, timeout_s=state.timeout, deadline=deadline)),
+        max_bytes=state.settings.max_query_bytes,
+        analyse=None if analyse is None else (lambda t: analyse(t, timeout_s=timeout, deadline=deadline)),
     )
 
 
@@ -67,12 +68,12 @@ def run_sparql(
         deadline = request_deadline(state)
     checked = text if isinstance(text, CheckedQuery) else check(state, text, deadline=deadline)
     dataset: Dataset | None = check_dataset(checked, default_graph_uris, named_graph_uris, state.known_graphs)
-    cap = state.max_rows if max_rows == -1 else max_rows
+    cap = state.settings.max_rows if max_rows == -1 else max_rows
     result = state.store.query(
         checked.text,
         bindings=bindings,
         dataset=dataset,
-        timeout_s=state.timeout,
+        timeout_s=state.settings.query_timeout,
         results_format=results_format,
         graph_format=graph_format,
         max_rows=cap,
@@ -95,7 +96,7 @@ def internal_query(
     Their text is a constant of this package, so the policy parse is skipped, but they still go
     through the store's time limit and row cap.
     """
-    cap = state.max_rows if max_rows == -1 else max_rows
+    cap = state.settings.max_rows if max_rows == -1 else max_rows
     return state.store.query(
-        sparql, bindings=bindings, timeout_s=state.timeout, graph_format=graph_format, max_rows=cap
+        sparql, bindings=bindings, timeout_s=state.settings.query_timeout, graph_format=graph_format, max_rows=cap
     )

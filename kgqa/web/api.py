@@ -32,7 +32,7 @@ def healthz() -> Response:
     """
     st = state()
     try:
-        st.store.query("ASK { }", timeout_s=min(st.timeout, 5.0))
+        st.store.query("ASK { }", timeout_s=min(st.settings.query_timeout, 5.0))
     except Exception as exc:
         raise StoreError("the store does not answer") from exc
     body: dict[str, Any] = {"status": "ok", "triples": st.triples}

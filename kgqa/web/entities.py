@@ -82,7 +82,7 @@ def describe(entity_id: str, fmt: formats.Format = formats.N_TRIPLES) -> Any:
     except ValueError:
         raise NotFound(f"no entity with id {entity_id!r}", id=entity_id) from None
     # A description is bounded by the graph, not by the row cap meant for ad-hoc queries.
-    cap = max(state().max_rows, 50_000)
+    cap = max(state().settings.max_rows, 50_000)
     result = internal_query(state(), DESCRIBE_ENTITY, {"e": node}, graph_format=fmt, max_rows=cap)
     if not result.data.strip() or (fmt is formats.JSON_LD and result.data.strip() in {b"[]", b"{}"}):
         raise NotFound(f"no entity with id {entity_id!r} in the graph", id=entity_id)

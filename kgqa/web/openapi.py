@@ -525,6 +525,6 @@ def add_other_routes(doc: dict, app: Any) -> dict:
 @bp.route("/openapi.json")
 def openapi() -> Any:
     # A configured public URL, else a relative server URL: never the request's Host header.
-    base = current_app.config.get("KGQA_PUBLIC_URL")
+    base = current_app.extensions["kgqa"].settings.public_url
     doc = build(current_app.extensions["kgqa"].registry, (str(base).rstrip("/") + "/") if base else "/")
     return jsonify(add_other_routes(doc, current_app))

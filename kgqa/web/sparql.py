@@ -58,7 +58,7 @@ def public_base() -> str:
     Never the request's Host header: a client could make the service name any host it likes
     (in the service description, in links), and a cache would keep that for everyone.
     """
-    configured = current_app.config.get("KGQA_PUBLIC_URL")
+    configured = state().settings.public_url
     if configured:
         return str(configured).rstrip("/")
     env = request.environ
@@ -202,7 +202,7 @@ def read_query() -> tuple[str | None, list[str], list[str]]:
     :raise BadQuery 400: a POST with an unsupported body type, or several `query` parameters.
     :raise TooLarge 413: a body over the query size limit.
     """
-    limit = int(current_app.config["KGQA_MAX_QUERY_BYTES"])
+    limit = state().settings.max_query_bytes
     if "update" in request.args or "update" in form():
         raise Forbidden(UPDATE_REFUSED, param="update")
     default = request.args.getlist("default-graph-uri")
@@ -332,7 +332,7 @@ def graph_dump(graphs: list[str], *, filename: str | None = None) -> Response:
     result = st.store.query(
         "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }",
         dataset=Dataset(default_graphs=tuple(graphs), named_graphs=()),
-        timeout_s=max(st.timeout, 60.0),
+        timeout_s=max(st.settings.query_timeout, 60.0),
         graph_format=fmt,
         max_rows=None,
     )
