@@ -17,7 +17,7 @@ from flask import Blueprint, Response, current_app, render_template, request
 from kgqa.errors import NotAcceptable, NotFound
 from kgqa.sparql import formats
 from kgqa.sparql.runner import internal_query
-from kgqa.vocab import ONTOLOGY_GRAPH, PREFIXES, RESOURCE_NS
+from kgqa.vocab import ONTOLOGY_GRAPH, PREFIXES, RESOURCE_NS, prologue
 from kgqa.web.sparql import graph_dump, reply
 
 bp = Blueprint("entities", __name__)
@@ -32,12 +32,9 @@ LABEL_PROPS = {RDFS_LABEL, SKOS + "prefLabel"}
 NAME_PROPS = LABEL_PROPS | {SKOS + "altLabel", SKOS + "hiddenLabel"}
 DESCRIPTION_PROPS = [SKOS + "definition", PREFIXES["rdfs"] + "comment", KGQA + "statement"]
 
-DESCRIBE_ENTITY = """PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
-PREFIX owl: <http://www.w3.org/2002/07/owl#>
-PREFIX prov: <http://www.w3.org/ns/prov#>
-PREFIX kgqa: <https://w3id.org/kgqa/ontology#>
-CONSTRUCT {
+DESCRIBE_ENTITY = (
+    prologue("rdfs", "skos", "owl", "prov", "kgqa")
+    + """CONSTRUCT {
   ?e ?p ?o . ?o ?olp ?ol . ?p rdfs:label ?pl .
   ?s ?ip ?e . ?s ?slp ?sl . ?ip rdfs:label ?ipl .
   ?ax ?axp ?axo .
@@ -64,6 +61,7 @@ CONSTRUCT {
   { ?axiom owl:annotatedSource|owl:annotatedTarget ?e ; kgqa:evidence ?ev3 . ?ev3 ?evp3 ?evo3 .
     FILTER (?evp3 IN (kgqa:quote, prov:wasQuotedFrom, rdfs:label)) }
 }"""
+)
 
 _PAGE_TYPES = [formats.HTML] + [f.media_type for f in formats.GRAPH_FORMATS]
 
