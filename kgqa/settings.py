@@ -117,24 +117,23 @@ class Settings:
         environment) and `overrides` (keyed by variable name, like the environment), highest last.
 
         Variables of `environ` that name no setting are left alone (tests use `KGQA_TEST_*`); a key of
-        `overrides` that names none is a mistake and refused.
+        `overrides` that names none is a mistake and refused. A variable an override replaces is
+        not read at all, so a good option mends a bad variable.
 
         :raise SettingsError: naming the variable with a bad value, or the unknown override.
         """
         environ = os.environ if environ is None else environ
-        from_env = {name: environ[var] for var, name in env_names().items() if var in environ}
-        return cls(**from_env).merged(overrides or {})
+        values = {var: environ[var] for var in env_names() if var in environ}
+        values.update(_known(overrides or {}))
+        return cls(**{env_names()[var]: value for var, value in values.items()})
 
     def merged(self, overrides: Mapping[str, Any]) -> Settings:
         """These settings with `overrides` (keyed by `KGQA_*` variable name) on top.
 
         :raise SettingsError: for a key that names no setting, or a bad value.
         """
-        names = env_names()
-        unknown = sorted(k for k in overrides if k not in names)
-        if unknown:
-            raise SettingsError(f"unknown setting {', '.join(unknown)}; known: {', '.join(names)}")
-        return dataclasses.replace(self, **{names[k]: v for k, v in overrides.items()}) if overrides else self
+        fields = {env_names()[var]: value for var, value in _known(overrides).items()}
+        return dataclasses.replace(self, **fields) if fields else self
 
 
 def env_name(name: str) -> str:
@@ -146,6 +145,17 @@ def env_name(name: str) -> str:
 def env_names() -> dict[str, str]:
     """Every setting's environment variable, to its field name, in field order."""
     return {env_name(f.name): f.name for f in dataclasses.fields(Settings)}
+
+
+def _known(overrides: Mapping[str, Any]) -> Mapping[str, Any]:
+    """`overrides`, once each key is known to name a setting.
+
+    :raise SettingsError: naming the keys that do not (a typo would otherwise go unnoticed).
+    """
+    unknown = sorted(k for k in overrides if k not in env_names())
+    if unknown:
+        raise SettingsError(f"unknown setting {', '.join(unknown)}; known: {', '.join(env_names())}")
+    return overrides
 
 
 @cache

@@ -101,6 +101,15 @@ def test_the_command_exits_2_on_a_bad_environment_value(
     assert f"kgqa {argv[0]}: KGQA_QUERY_TIMEOUT must be a number, got 'abc'" in err
 
 
+def test_an_option_replaces_its_variable_unread(monkeypatch: pytest.MonkeyPatch) -> None:
+    from kgqa.cli.main import _settings, build_parser
+
+    monkeypatch.setenv("KGQA_QUERY_TIMEOUT", "abc")
+    monkeypatch.setenv("KGQA_WORKERS", "4")
+    settings = _settings(build_parser().parse_args(["query", "--name", "x", "--timeout", "3"]), workers=1)
+    assert settings.query_timeout == 3.0 and settings.workers == 1  # `kgqa query` runs one worker
+
+
 def test_a_bad_option_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
     from kgqa.cli.main import main
 

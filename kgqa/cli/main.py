@@ -7,7 +7,6 @@ command could not run (missing files, unreachable endpoint, bad arguments).
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
 import logging
 import signal
@@ -19,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from kgqa.cli.load import load_into_store, parse_files
-from kgqa.settings import Settings, SettingsError
+from kgqa.settings import Settings, SettingsError, env_name
 
 log = logging.getLogger("kgqa")
 
@@ -45,7 +44,7 @@ def _settings(args: argparse.Namespace, **defaults: Any) -> Settings:
     :raise SettingsError: naming the variable with a bad value (`main` makes that exit 2).
     """
     given = {f: getattr(args, opt) for opt, f in _OPTION_SETTINGS.items() if getattr(args, opt, None) is not None}
-    return dataclasses.replace(Settings.load(), **{**defaults, **given})
+    return Settings.load({env_name(f): value for f, value in {**defaults, **given}.items()})
 
 
 # --- build -------------------------------------------------------------------------------------
