@@ -14,7 +14,7 @@ from typing import Any
 import pyoxigraph as ox
 import pytest
 
-from kgqa.settings import load_config
+from kgqa.settings import Settings
 from kgqa.sparql import encode, formats
 from kgqa.sparql.policy import MAX_NESTING
 from kgqa.web import create_app
@@ -34,9 +34,9 @@ def small_client() -> Iterator[Any]:
 
 
 def test_settings_come_from_the_environment() -> None:
-    config = load_config(environ={"KGQA_MAX_RESULT_BYTES": "1234", "KGQA_MAX_ROWS": "7"})
-    assert config["KGQA_MAX_RESULT_BYTES"] == 1234 and config["KGQA_MAX_ROWS"] == 7
-    assert load_config(environ={})["KGQA_MAX_RESULT_BYTES"] == 8 * 1024 * 1024
+    settings = Settings.load(environ={"KGQA_MAX_RESULT_BYTES": "1234", "KGQA_MAX_ROWS": "7"})
+    assert settings.max_result_bytes == 1234 and settings.max_rows == 7
+    assert Settings.load(environ={}).max_result_bytes == 8 * 1024 * 1024
 
 
 @pytest.mark.parametrize("fmt", ["json", "xml", "csv", "tsv"])

@@ -152,7 +152,7 @@ def test_syntax_error_has_position(client):
 
 
 def test_too_large(client, app):
-    limit = app.config["KGQA_MAX_QUERY_BYTES"]
+    limit = app.extensions["kgqa"].settings.max_query_bytes
     big = "SELECT * WHERE { ?s ?p ?o } #" + "x" * limit
     assert send(client, "get", big).status_code == 413
     assert send(client, "direct", big).status_code == 413

@@ -285,10 +285,10 @@ def test_check_and_run_share_one_deadline(mini_state: Any) -> None:
     r = client.get("/sparql", query_string={"query": f"ASK {{ ?s ?p ?o }} # {time.time_ns()}"})
     assert r.status_code == 200
     (check, _, check_deadline, _), (run, limit, run_deadline, run_at) = recording.calls
-    assert (check, run) == ("check", "run") and limit == mini_state.timeout
+    assert (check, run) == ("check", "run") and limit == mini_state.settings.query_timeout
     assert check_deadline is not None and run_deadline == check_deadline
-    assert started < check_deadline <= started + mini_state.timeout + 0.5
-    assert run_deadline - run_at < mini_state.timeout  # the run's budget is what was left
+    assert started < check_deadline <= started + mini_state.settings.query_timeout + 0.5
+    assert run_deadline - run_at < mini_state.settings.query_timeout  # the run's budget is what was left
 
 
 # --- 5. reserved capacity for the service's own queries ----------------------------------------

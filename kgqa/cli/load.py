@@ -29,12 +29,12 @@ from typing import Any, TextIO
 
 from kgqa.kg import staging as staging_dirs
 from kgqa.kg.progress import Progress
-from kgqa.store.pool import StoreSpec, open_store
+from kgqa.store.pool import StoreSpec, load_store
 
 
 def parse_files(pairs: Sequence[tuple[Path, str | None]]) -> Any:
     """Every file in one in-memory store (the workers' own loader: same formats, same graphs)."""
-    return open_store(StoreSpec(files=tuple((str(path), graph) for path, graph in pairs)))
+    return load_store(StoreSpec(files=tuple((str(path), graph) for path, graph in pairs)))
 
 
 def load_into_store(

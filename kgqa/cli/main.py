@@ -18,33 +18,33 @@ from pathlib import Path
 from typing import Any
 
 from kgqa.cli.load import load_into_store, parse_files
+from kgqa.settings import Settings, SettingsError, env_name
 
 log = logging.getLogger("kgqa")
 
 
-def _store_overrides(args: argparse.Namespace) -> dict[str, Any]:
-    overrides: dict[str, Any] = {}
-    if getattr(args, "store", None):
-        overrides["KGQA_STORE_DIR"] = args.store
-    if getattr(args, "endpoint", None):
-        overrides["KGQA_ENDPOINT"] = args.endpoint
-    if getattr(args, "timeout", None) is not None:
-        overrides["KGQA_QUERY_TIMEOUT"] = args.timeout
-    if getattr(args, "workers", None) is not None:
-        overrides["KGQA_WORKERS"] = args.workers
-    for option, key in _SERVE_SETTINGS.items():
-        if getattr(args, option, None) is not None:
-            overrides[key] = getattr(args, option)
-    return overrides
-
-
-# `kgqa serve` options that set a configuration key (kgqa/settings.py, kgqa/web/server.py).
-_SERVE_SETTINGS = {
-    "public_url": "KGQA_PUBLIC_URL",
-    "connection_limit": "KGQA_CONNECTION_LIMIT",
-    "idle_timeout": "KGQA_IDLE_TIMEOUT",
-    "header_timeout": "KGQA_HEADER_TIMEOUT",
+# Options of `kgqa serve`, `query` and `ask` that set a setting: option (argparse dest) -> the
+# `kgqa.settings.Settings` field. An option given wins over the `KGQA_*` variable.
+_OPTION_SETTINGS = {
+    "store": "store_dir",
+    "endpoint": "endpoint",
+    "timeout": "query_timeout",
+    "workers": "workers",
+    "public_url": "public_url",
+    "connection_limit": "connection_limit",
+    "idle_timeout": "idle_timeout",
+    "header_timeout": "header_timeout",
 }
+
+
+def _settings(args: argparse.Namespace, **defaults: Any) -> Settings:
+    """The command's settings: defaults, `KGQA_*` variables, then `defaults` (what the command
+    wants unless told otherwise, e.g. one worker for `kgqa query`), then the options given.
+
+    :raise SettingsError: naming the variable with a bad value (`main` makes that exit 2).
+    """
+    given = {f: getattr(args, opt) for opt, f in _OPTION_SETTINGS.items() if getattr(args, opt, None) is not None}
+    return Settings.load({env_name(f): value for f, value in {**defaults, **given}.items()})
 
 
 # --- build -------------------------------------------------------------------------------------
@@ -59,24 +59,28 @@ def cmd_build(args: argparse.Namespace, rest: Sequence[str]) -> int:
 # --- serve -------------------------------------------------------------------------------------
 
 
-def cmd_serve(args: argparse.Namespace, *, sock: Any = None, ready: Any = None) -> int:
+def cmd_serve(
+    args: argparse.Namespace, *, sock: Any = None, ready: Any = None, settings: Settings | None = None
+) -> int:
     """Serve under waitress (several threads); workers start before the port opens; clean stop.
 
     With `--processes N` (N > 1) this process only supervises N copies of itself that share one
     listening socket (kgqa/web/prefork.py); each copy comes back here with `sock`, the bound socket
-    to serve on, and `ready`, to call once it accepts connections.
+    to serve on, and `ready`, to call once it accepts connections. The settings are read once,
+    here, before any process starts.
     """
+    settings = settings if settings is not None else _settings(args)
     if sock is None and getattr(args, "processes", 1) > 1:
         from kgqa.web.prefork import serve_forked
 
-        return serve_forked(args.host, args.port, args.processes, lambda s, r: cmd_serve(args, sock=s, ready=r))
-    from kgqa.settings import load_config
+        return serve_forked(
+            args.host, args.port, args.processes, lambda s, r: cmd_serve(args, sock=s, ready=r, settings=settings)
+        )
     from kgqa.state import open_state
     from kgqa.web import create_app
     from kgqa.web.server import make_server
 
-    config = load_config(_store_overrides(args))
-    state = open_state(config=config)
+    state = open_state(settings=settings)
 
     def stop(signum: int, frame: Any) -> None:
         raise SystemExit(0)
@@ -86,7 +90,7 @@ def cmd_serve(args: argparse.Namespace, *, sock: Any = None, ready: Any = None) 
     signal.signal(signal.SIGTERM, stop)
     live: Any = state
     try:
-        app = create_app(config, state=state)
+        app = create_app(state=state)
         live = app.extensions["kgqa"]
         if hasattr(signal, "SIGHUP"):
             # Reload the graph (kgqa/web/reload.py): load and check it aside, then swap; a bad graph
@@ -99,7 +103,7 @@ def cmd_serve(args: argparse.Namespace, *, sock: Any = None, ready: Any = None) 
         # JSON (kgqa/web/server.py), without being read.
         server = make_server(
             app,
-            config,
+            settings,
             sock=sock,
             host=args.host,
             port=args.port,
@@ -113,10 +117,9 @@ def cmd_serve(args: argparse.Namespace, *, sock: Any = None, ready: Any = None) 
             args.host,
             port,
             state.triples,
-            config.get("KGQA_ENDPOINT")
-            or f"{config['KGQA_WORKERS']} query workers + {config.get('KGQA_RESERVED_WORKERS') or 0} reserved",
+            settings.endpoint or f"{settings.workers} query workers + {settings.reserved_workers} reserved",
             args.threads,
-            state.timeout,
+            settings.query_timeout,
             getattr(state.store, "worker_network", "host"),
         )
         if ready is not None:
@@ -135,14 +138,12 @@ def cmd_serve(args: argparse.Namespace, *, sock: Any = None, ready: Any = None) 
 # --- load --------------------------------------------------------------------------------------
 
 
-def _files_to_load(args: argparse.Namespace) -> list[tuple[Path, str | None]]:
+def _files_to_load(args: argparse.Namespace, settings: Settings) -> list[tuple[Path, str | None]]:
     """(file, graph) pairs: given files (triple formats go to --graph, or the asserted graph; the
     configured ontology file to the ontology graph), or by default the built graph + ontology."""
-    from kgqa.settings import load_config
     from kgqa.vocab import ASSERTED_GRAPH, ONTOLOGY_GRAPH
 
-    config = load_config()
-    ontology = Path(config["KGQA_ONTOLOGY"]).resolve()
+    ontology = Path(settings.ontology).resolve() if settings.ontology else None
     if args.files:
         pairs = []
         for f in args.files:
@@ -150,8 +151,9 @@ def _files_to_load(args: argparse.Namespace) -> list[tuple[Path, str | None]]:
             graph = args.graph or (ONTOLOGY_GRAPH if p.resolve() == ontology else ASSERTED_GRAPH)
             pairs.append((p, graph))
     else:
-        pairs = [(Path(f), ASSERTED_GRAPH) for f in config["KGQA_DATA_FILES"]]
-        pairs.append((ontology, ONTOLOGY_GRAPH))
+        pairs = [(Path(f), ASSERTED_GRAPH) for f in settings.data_files]
+        if ontology is not None:
+            pairs.append((ontology, ONTOLOGY_GRAPH))
     for p, _ in pairs:
         if not p.is_file():
             raise FileNotFoundError(f"{p} not found (run `kgqa build` first?)")
@@ -195,20 +197,19 @@ def push_to_endpoint(
 def cmd_load(args: argparse.Namespace) -> int:
     from kgqa.canned.registry import Registry
     from kgqa.qa.names import INDEX_QUERY
-    from kgqa.settings import load_config
 
     if bool(args.store) == bool(args.endpoint):
         print("kgqa load: give exactly one of --store DIR or --endpoint URL", file=sys.stderr)
         return 2
+    settings = Settings.load()  # --store and --endpoint here say where to load to, not what to serve
     try:
-        pairs = _files_to_load(args)
+        pairs = _files_to_load(args, settings)
         if args.store:
-            config = load_config()
-            registry = Registry.from_directory(config["KGQA_QUERIES_DIR"])
+            registry = Registry.from_directory(settings.queries_dir)
             load_into_store(
                 pairs,
                 args.store,
-                ontology=None if args.no_materialize else config["KGQA_ONTOLOGY"],
+                ontology=None if args.no_materialize else settings.ontology,
                 names_query=registry.get(INDEX_QUERY).sparql if INDEX_QUERY in registry else None,
             )
         else:
@@ -271,10 +272,9 @@ def cmd_query(args: argparse.Namespace) -> int:
             return 2
         key, value = item.split("=", 1)
         params[key] = value
-    overrides = _store_overrides(args)
-    overrides.setdefault("KGQA_WORKERS", 1)
+    settings = _settings(args, workers=1)
     try:
-        state = open_state(overrides)
+        state = open_state(settings=settings)
     except (FileNotFoundError, RuntimeError) as exc:
         print(f"kgqa query: {exc}", file=sys.stderr)
         return 2
@@ -341,13 +341,11 @@ def cmd_ask(args: argparse.Namespace) -> int:
     from kgqa.qa.names import INDEX_QUERY
     from kgqa.state import open_state
 
-    overrides = _store_overrides(args)
-    overrides.setdefault("KGQA_WORKERS", 1)
-    state = open_state(overrides)
+    state = open_state(settings=_settings(args, workers=1))
     try:
         if INDEX_QUERY not in state.registry:
             print(
-                f"kgqa ask: the canned queries in {state.config['KGQA_QUERIES_DIR']} have no "
+                f"kgqa ask: the canned queries in {state.settings.queries_dir} have no "
                 f"`{INDEX_QUERY}` query, which the question answerer reads its entity index from",
                 file=sys.stderr,
             )
@@ -464,11 +462,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         # The scale tools live in kg (they write graphs); their own parsers handle the options.
         import importlib
 
-        module = importlib.import_module(f"kg.{'generate' if argv[0] == 'generate' else 'materialize'}")
+        module = importlib.import_module(f"kgqa.kg.{'generate' if argv[0] == 'generate' else 'materialize'}")
         return int(module.main(argv[1:]) or 0)
     args = build_parser().parse_args(argv)
     commands = {"serve": cmd_serve, "load": cmd_load, "query": cmd_query, "ask": cmd_ask}
-    return commands[args.command](args)
+    try:
+        return commands[args.command](args)
+    except SettingsError as exc:  # the command could not run: exit 2, like a bad argument
+        print(f"kgqa {args.command}: {exc}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -35,11 +35,11 @@ from kgqa.kg.reason import ReasoningError, infer
 from kgqa.kg.sources import SourceText
 from kgqa.kg.triples import KGQA, RES, build_asserted
 from kgqa.kg.validate import validate
+from kgqa.vocab import ASSERTED_GRAPH, INFERRED_GRAPH, ONTOLOGY_IRI
 
 ROOT = Path(__file__).resolve().parents[2]
-GRAPH_ASSERTED = URIRef("https://w3id.org/kgqa/graph/asserted")
-GRAPH_INFERRED = URIRef("https://w3id.org/kgqa/graph/inferred")
-ONTOLOGY_IRI = "https://w3id.org/kgqa/ontology"
+GRAPH_ASSERTED = URIRef(ASSERTED_GRAPH)
+GRAPH_INFERRED = URIRef(INFERRED_GRAPH)
 OUTPUT_FILES = (
     "kgqa-kg.ttl",
     "kgqa-kg.owl",
@@ -208,11 +208,11 @@ def _rdfxml(graph: Graph) -> bytes:
     return text.encode("utf-8")
 
 
-CATALOG = """<?xml version="1.0" encoding="UTF-8" standalone="no"?>
+CATALOG = f"""<?xml version="1.0" encoding="UTF-8" standalone="no"?>
 <!-- Lets Protégé (and any OWL API tool) resolve the ontology import offline. -->
 <catalog prefer="public" xmlns="urn:oasis:names:tc:entity:xmlns:xml:catalog">
-    <uri id="kgqa ontology" name="https://w3id.org/kgqa/ontology" uri="kgqa.ttl"/>
-    <uri id="kgqa ontology 1.0.0" name="https://w3id.org/kgqa/ontology/1.0.0" uri="kgqa.ttl"/>
+    <uri id="kgqa ontology" name="{ONTOLOGY_IRI}" uri="kgqa.ttl"/>
+    <uri id="kgqa ontology 1.0.0" name="{ONTOLOGY_IRI}/1.0.0" uri="kgqa.ttl"/>
 </catalog>
 """
 

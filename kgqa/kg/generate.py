@@ -52,16 +52,15 @@ from kgqa.kg.facts import Amount
 from kgqa.kg.progress import Progress
 from kgqa.kg.triples import QUALIFIER_WORDS
 from kgqa.kg.triples import money_label as build_label
+from kgqa.vocab import ASSERTED_GRAPH, ONTOLOGY_NS, PREFIXES, RESOURCE_NS, XSD
 
-KGQA = "https://w3id.org/kgqa/ontology#"
-RES = "https://w3id.org/kgqa/resource/"
-RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
-RDFS = "http://www.w3.org/2000/01/rdf-schema#"
-OWL = "http://www.w3.org/2002/07/owl#"
-SKOS = "http://www.w3.org/2004/02/skos/core#"
-PROV = "http://www.w3.org/ns/prov#"
-XSD = "http://www.w3.org/2001/XMLSchema#"
-ASSERTED_GRAPH = "https://w3id.org/kgqa/graph/asserted"
+KGQA = ONTOLOGY_NS
+RES = RESOURCE_NS
+RDF_TYPE = PREFIXES["rdf"] + "type"
+RDFS = PREFIXES["rdfs"]
+OWL = PREFIXES["owl"]
+SKOS = PREFIXES["skos"]
+PROV = PREFIXES["prov"]
 
 # Asserted triples per --orgs (measured: 189 at 350 orgs, 191 at 3,500; tests/test_generate.py
 # checks it) and what kgqa.kg.materialize adds on top (~100 per organisation).

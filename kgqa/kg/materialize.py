@@ -46,13 +46,12 @@ import pyoxigraph as ox
 from rdflib import OWL, RDF, RDFS, XSD, BNode, Graph, Literal, URIRef
 from rdflib.collection import Collection
 
+from kgqa.vocab import ASSERTED_GRAPH, ENTAILED_BY, INFERRED_GRAPH, ONTOLOGY_NS, PREFIXES, RESOURCE_NS
+
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_ONTOLOGY = ROOT / "ontology" / "kgqa.ttl"
-INFERRED_GRAPH = "https://w3id.org/kgqa/graph/inferred"
-ASSERTED_GRAPH = "https://w3id.org/kgqa/graph/asserted"
 TYPE = str(RDF.type)
-ENTAILED_BY = "https://w3id.org/kgqa/ontology#entailedBy"
-REASONING_RUN = "https://w3id.org/kgqa/resource/reasoning-rules"
+REASONING_RUN = RESOURCE_NS + "reasoning-rules"  # the prov:Activity each materialised triple cites
 
 # Datatypes whose values are decimals (XSD 1.1 §3.3): a facet on xsd:decimal accepts all of them.
 _DECIMAL_TYPES = (
@@ -187,13 +186,7 @@ def _values1(terms: Iterable[URIRef], var: str) -> str:
     return f"VALUES ?{var} {{ {' '.join(_n3(t) for t in sorted(terms))} }}"
 
 
-_PREFIXES = {
-    "https://w3id.org/kgqa/ontology#": "kgqa:",
-    "http://www.w3.org/ns/prov#": "prov:",
-    "http://www.w3.org/ns/org#": "org:",
-    "https://schema.org/": "schema:",
-    "http://www.w3.org/2004/02/skos/core#": "skos:",
-}
+_PREFIXES = {PREFIXES[p]: p + ":" for p in ("kgqa", "prov", "org", "schema", "skos")}
 
 
 def _short(term: URIRef) -> str:
@@ -524,7 +517,7 @@ def _run_node(graph: ox.NamedNode) -> list[ox.Quad]:
     run = ox.NamedNode(REASONING_RUN)
     return [
         ox.Quad(run, ox.NamedNode(TYPE), ox.NamedNode(str(OWL.NamedIndividual)), graph),
-        ox.Quad(run, ox.NamedNode(TYPE), ox.NamedNode("https://w3id.org/kgqa/ontology#ReasoningActivity"), graph),
+        ox.Quad(run, ox.NamedNode(TYPE), ox.NamedNode(ONTOLOGY_NS + "ReasoningActivity"), graph),
         ox.Quad(
             run,
             ox.NamedNode(str(RDFS.label)),

@@ -23,6 +23,8 @@ from dataclasses import dataclass
 from rdflib import OWL, RDF, RDFS, BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
+from kgqa.vocab import KGQA_BASE
+
 log = logging.getLogger(__name__)
 
 INFERENCES_IRI = "http://inferrences/"  # owlready2's fixed name for HermiT's output
@@ -62,7 +64,7 @@ def run_hermit(ontology: Graph, data: Graph) -> ReasonerResult:
     if shutil.which(owlready2.JAVA_EXE) is None and not os.path.exists(owlready2.JAVA_EXE):
         raise ReasoningError("Java is needed to run HermiT: install a Java 17 runtime")
     world = owlready2.World()
-    onto = world.get_ontology("https://w3id.org/kgqa/build-input")
+    onto = world.get_ontology(KGQA_BASE + "build-input")
     onto.load(fileobj=io.BytesIO(_ntriples_without_imports(ontology, data)), format="ntriples")
     inferred_onto = world.get_ontology(INFERENCES_IRI)
     started = time.perf_counter()

@@ -26,13 +26,14 @@ from decimal import Decimal
 from rdflib import RDF, RDFS, XSD, BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import OWL, PROV, SKOS
 
+from kgqa import vocab
 from kgqa.kg.facts import Amount, FactError, Facts, Investment, Provenance
 from kgqa.kg.sources import QuoteNotFound, SourceText
 
-KGQA = Namespace("https://w3id.org/kgqa/ontology#")
-RES = Namespace("https://w3id.org/kgqa/resource/")
-ONTOLOGY_IRI = URIRef("https://w3id.org/kgqa/ontology")
-KG_IRI = URIRef("https://w3id.org/kgqa/kg")
+KGQA = Namespace(vocab.ONTOLOGY_NS)
+RES = Namespace(vocab.RESOURCE_NS)
+ONTOLOGY_IRI = URIRef(vocab.ONTOLOGY_IRI)
+KG_IRI = URIRef(vocab.KG_IRI)
 
 # The binary shortcut each kind of strategic relationship implies.
 STRATEGIC_SHORTCUTS = {

@@ -13,7 +13,9 @@ from dataclasses import dataclass
 from rdflib import Graph, Namespace
 from rdflib.namespace import SH
 
-SHAPES = Namespace("https://w3id.org/kgqa/shapes#")
+from kgqa.vocab import SHAPES_NS
+
+SHAPES = Namespace(SHAPES_NS)
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from kgqa.qa.linker import Linker, Mention, normalise
+from kgqa.vocab import ONTOLOGY_NS
 
 ORG_KINDS = {"Organization"}
 INVESTOR_KINDS = {"TechGiant", "InvestmentFirm", "Investor", "CloudProvider"}
@@ -115,7 +116,7 @@ class Parsed:
 
     def linker_terms(self, local_name: str) -> list[Mention]:
         """A controlled term implied by a cue word rather than named ("cloud" -> cloud provider)."""
-        iri = "https://w3id.org/kgqa/ontology#" + local_name
+        iri = ONTOLOGY_NS + local_name
         target = next((t for ts in self.index.values() for t in ts if t.iri == iri), None)
         return [Mention(0, 0, local_name, target, 100.0)] if target else []
 
@@ -472,7 +473,7 @@ def _understand(parsed: Parsed) -> Reading | NotUnderstood:
     # --- people and roles -------------------------------------------------------------------------
     founded = has(r"\b(founded|founder|started|set up|established)\b")
     if (roles or founded) and orgs and not people:
-        role = roles[0].iri if roles else "https://w3id.org/kgqa/ontology#Founder"
+        role = roles[0].iri if roles else ONTOLOGY_NS + "Founder"
         return Reading(
             "role-holders",
             {"organization": orgs[0].iri, "role": role},
@@ -512,11 +513,11 @@ def _understand(parsed: Parsed) -> Reading | NotUnderstood:
             r"\b(outperform|outperforms|outperformed|beat|beats|surpass|surpassed|better than|exceed|"
             r"exceeded|beyond|superior|outdo|outdid|capabilities)\b"
         ):
-            comparison = "https://w3id.org/kgqa/ontology#outperforms"
+            comparison = ONTOLOGY_NS + "outperforms"
         elif has(r"\b(overshadow|overshadowed|limelight|spotlight|steal|stole|upstage|upstaged)\b"):
-            comparison = "https://w3id.org/kgqa/ontology#overshadowed"
+            comparison = ONTOLOGY_NS + "overshadowed"
         elif has(r"\b(outsell|outsells|outsold|sells better|sold better|sell better|sells more)\b"):
-            comparison = "https://w3id.org/kgqa/ontology#outsells"
+            comparison = ONTOLOGY_NS + "outsells"
         if comparison:
             inverse = bool(re.search(r"PRODUCT\s*\??$", parsed.slotted)) and has(r"^(which|what|who)\b")
             return Reading(

@@ -99,14 +99,16 @@ def for_state(state: Any) -> list[NameRow]:
     """The rows for the service's store: from the cache beside an on-disk store, or from the graph."""
     started = time.perf_counter()
     sparql = state.registry.get(INDEX_QUERY).sparql
-    directory = state.config.get("KGQA_STORE_DIR")
+    directory = state.settings.store_dir
     key = cache_key(sparql, state.triples)
     if directory:
         rows = read_cache(directory, key)
         if rows is not None:
             log.info("read %d names from %s in %.2f s", len(rows), Path(directory) / CACHE_FILE, _since(started))
             return rows
-    result = run_internal_query(state, sparql, timeout_s=max(state.timeout, INDEX_TIMEOUT_S), max_rows=None)
+    result = run_internal_query(
+        state, sparql, timeout_s=max(state.settings.query_timeout, INDEX_TIMEOUT_S), max_rows=None
+    )
     rows = rows_from_solutions(result.rows())
     log.info("read %d names from the graph in %.2f s", len(rows), _since(started))
     if directory and write_cache(directory, key, rows):

@@ -38,7 +38,7 @@ CONFIGURED = -1
 def request_deadline(state: State) -> float:
     """When a request that starts now must be done (`time.monotonic()`): one limit for the policy
     check and the run together, `KGQA_QUERY_TIMEOUT` from the start."""
-    return time.monotonic() + state.timeout
+    return time.monotonic() + state.settings.query_timeout
 
 
 def check_user_query(state: State, text: str | None, *, deadline: float | None = None) -> CheckedQuery:
@@ -55,11 +55,11 @@ def check_user_query(state: State, text: str | None, *, deadline: float | None =
     end = deadline
 
     def in_store(t: str) -> CheckedQuery:
-        return store.analyse(t, timeout_s=state.timeout, deadline=end)
+        return store.analyse(t, timeout_s=state.settings.query_timeout, deadline=end)
 
     return check_query(
         text,
-        max_bytes=int(state.config["KGQA_MAX_QUERY_BYTES"]),
+        max_bytes=state.settings.max_query_bytes,
         analyse=in_store if store.capabilities.analyse else None,
     )
 
@@ -166,10 +166,10 @@ def _run(
         text,
         bindings=bindings,
         dataset=dataset,
-        timeout_s=state.timeout if timeout_s is None else timeout_s,
+        timeout_s=state.settings.query_timeout if timeout_s is None else timeout_s,
         results_format=results_format,
         graph_format=graph_format,
-        max_rows=state.max_rows if max_rows == CONFIGURED else max_rows,
+        max_rows=state.settings.max_rows if max_rows == CONFIGURED else max_rows,
         deadline=deadline,
         user=user,
     )

@@ -89,8 +89,8 @@ class StoreSpec:
 DEFAULT_TRIPLE_GRAPH = ASSERTED_GRAPH
 
 
-def open_store(spec: StoreSpec) -> Any:
-    """Open the pyoxigraph store a spec describes (in the calling process)."""
+def load_store(spec: StoreSpec) -> Any:
+    """Load (or open read-only) the pyoxigraph store a spec describes, in the calling process."""
     import pyoxigraph as ox
 
     if spec.path:
@@ -365,7 +365,7 @@ def _worker_main(spec: StoreSpec, conn: Connection, memory_mb: int | None = None
         limit = int(memory_mb) * 1024 * 1024
         resource.setrlimit(resource.RLIMIT_DATA, (limit, limit))
     try:
-        store = open_store(spec)
+        store = load_store(spec)
         conn.send(("ready", len(store), network, network_detail))
     except Exception as exc:
         conn.send(("failed", f"{type(exc).__name__}: {exc}", network, network_detail))

@@ -180,7 +180,7 @@ def healthz() -> Response:
     """
     st = state()
     try:
-        run_internal_query(st, "ASK { }", timeout_s=min(st.timeout, 5.0), max_rows=None)
+        run_internal_query(st, "ASK { }", timeout_s=min(st.settings.query_timeout, 5.0), max_rows=None)
     except Exception as exc:
         raise StoreError("the store does not answer") from exc
     body: dict[str, Any] = {"status": "ok", "triples": st.triples}

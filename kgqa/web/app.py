@@ -13,7 +13,7 @@ from typing import Any
 
 from flask import Flask, Response
 
-from kgqa.settings import load_config
+from kgqa.settings import ENV_PREFIX, Settings
 from kgqa.state import open_state
 from kgqa.web import api, ask, entities, openapi, pages, sparql
 from kgqa.web import errors as web_errors
@@ -24,28 +24,39 @@ __all__ = ["create_app"]
 
 
 def create_app(config: Mapping[str, Any] | None = None, *, state: Any = None) -> Flask:
-    """Build the app: configuration, the store (worker processes start here), the registry, blueprints.
+    """Build the app: settings, the store (worker processes start here), the registry, blueprints.
 
-    `config` overrides `kgqa.settings.DEFAULTS` and `KGQA_*` environment variables. Pass an
-    already-open `state` to share one store between apps (tests); otherwise the app owns its state,
-    and `app.extensions["kgqa"].close()` stops its workers (also done at interpreter exit).
-    `app.extensions["kgqa"]` is a `kgqa.web.reload.LiveState`: it reads like the `State` it wraps and
-    `reload()` swaps in a freshly loaded one.
+    `config` holds `KGQA_*` settings (`kgqa.settings.Settings`, over the environment's) and Flask's
+    own keys (`TESTING`, `MAX_CONTENT_LENGTH`); only the latter go to `app.config`. Pass an
+    already-open `state` to share one store between apps (tests): its settings apply, with the
+    `KGQA_*` keys of `config` on top for this app. Otherwise the app owns its state, and
+    `app.extensions["kgqa"].close()` stops its workers (also done at interpreter exit).
+    `app.extensions["kgqa"]` is a `kgqa.web.reload.LiveState`: it reads like the `State` it wraps
+    (`.settings`, `.store`) and `reload()` swaps in a freshly loaded one.
+
+    :raise SettingsError: for a bad or unknown `KGQA_*` setting.
     """
+    config = dict(config or {})
+    overrides = {key: config.pop(key) for key in list(config) if key.startswith(ENV_PREFIX)}
+    owned = state is None
+    if owned:
+        state = open_state(overrides)
+    elif overrides:
+        if isinstance(state, LiveState):
+            raise ValueError("create_app: a shared LiveState keeps its own settings; pass the State instead")
+        state = state.with_settings(state.settings.merged(overrides))
+    settings: Settings = state.settings
+
     app = Flask(__name__)
-    settings = load_config(config)
-    app.config.update(settings)
+    app.config.update(config)
     # Werkzeug refuses larger bodies with 413 before reading them; the query limit is checked again
     # on the text itself (a GET has no body).
     if app.config.get("MAX_CONTENT_LENGTH") is None:  # Flask's default is None (unlimited)
-        app.config["MAX_CONTENT_LENGTH"] = int(settings["KGQA_MAX_QUERY_BYTES"]) + 4096
+        app.config["MAX_CONTENT_LENGTH"] = settings.max_query_bytes + 4096
     app.json = StrictJSONProvider(app)  # refuses lone surrogates in JSON bodies (kgqa/web/guards.py)
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     logging.getLogger("kgqa").setLevel(logging.INFO)
 
-    owned = state is None
-    if owned:
-        state = open_state(config=settings)
     # The current state behind a proxy that `kgqa serve` can swap on SIGHUP (kgqa/web/reload.py);
     # each request pins the state it started with.
     live = state if isinstance(state, LiveState) else LiveState(state)
@@ -65,7 +76,7 @@ def create_app(config: Mapping[str, Any] | None = None, *, state: Any = None) ->
     app.register_blueprint(ask.bp)
     app.register_blueprint(pages.bp)
 
-    if settings.get("KGQA_CORS", True):
+    if settings.cors:
 
         @app.after_request
         def _cors(resp: Response) -> Response:

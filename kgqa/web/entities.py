@@ -17,7 +17,7 @@ from flask import Blueprint, Response, current_app, render_template, request
 from kgqa.errors import NotAcceptable, NotFound
 from kgqa.sparql import formats
 from kgqa.sparql.runner import run_internal_query
-from kgqa.vocab import ONTOLOGY_GRAPH, PREFIXES, RESOURCE_NS
+from kgqa.vocab import ONTOLOGY_GRAPH, PREFIXES, RESOURCE_NS, prologue
 from kgqa.web.apidoc import STORE_ERRORS, documented, error_responses, format_param, formats_content
 from kgqa.web.sparql import graph_dump, reply
 
@@ -33,12 +33,9 @@ LABEL_PROPS = {RDFS_LABEL, SKOS + "prefLabel"}
 NAME_PROPS = LABEL_PROPS | {SKOS + "altLabel", SKOS + "hiddenLabel"}
 DESCRIPTION_PROPS = [SKOS + "definition", PREFIXES["rdfs"] + "comment", KGQA + "statement"]
 
-DESCRIBE_ENTITY = """PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
-PREFIX owl: <http://www.w3.org/2002/07/owl#>
-PREFIX prov: <http://www.w3.org/ns/prov#>
-PREFIX kgqa: <https://w3id.org/kgqa/ontology#>
-CONSTRUCT {
+DESCRIBE_ENTITY = (
+    prologue("rdfs", "skos", "owl", "prov", "kgqa")
+    + """CONSTRUCT {
   ?e ?p ?o . ?o ?olp ?ol . ?p rdfs:label ?pl .
   ?s ?ip ?e . ?s ?slp ?sl . ?ip rdfs:label ?ipl .
   ?ax ?axp ?axo .
@@ -65,6 +62,7 @@ CONSTRUCT {
   { ?axiom owl:annotatedSource|owl:annotatedTarget ?e ; kgqa:evidence ?ev3 . ?ev3 ?evp3 ?evo3 .
     FILTER (?evp3 IN (kgqa:quote, prov:wasQuotedFrom, rdfs:label)) }
 }"""
+)
 
 _PAGE_TYPES = [formats.HTML] + [f.media_type for f in formats.GRAPH_FORMATS]
 
@@ -114,7 +112,7 @@ def describe(entity_id: str, fmt: formats.Format = formats.N_TRIPLES) -> Any:
     except ValueError:
         raise NotFound(f"no entity with id {entity_id!r}", id=entity_id) from None
     # A description is bounded by the graph, not by the row cap meant for ad-hoc queries.
-    cap = max(state().max_rows, 50_000)
+    cap = max(state().settings.max_rows, 50_000)
     result = run_internal_query(state(), DESCRIBE_ENTITY, {"e": node}, graph_format=fmt, max_rows=cap)
     if not result.data.strip() or (fmt is formats.JSON_LD and result.data.strip() in {b"[]", b"{}"}):
         raise NotFound(f"no entity with id {entity_id!r} in the graph", id=entity_id)

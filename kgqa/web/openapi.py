@@ -89,6 +89,6 @@ def build(app: Flask, registry: Any, server_url: str = "/") -> dict:
 def openapi() -> Any:
     """This document."""
     # A configured public URL, else a relative server URL: never the request's Host header.
-    base = current_app.config.get("KGQA_PUBLIC_URL")
+    base = current_app.extensions["kgqa"].settings.public_url
     server_url = (str(base).rstrip("/") + "/") if base else "/"
     return jsonify(build(current_app, current_app.extensions["kgqa"].registry, server_url))  # type: ignore[arg-type]

@@ -7,7 +7,7 @@ from loopback" is weaker than it sounds: behind a reverse proxy on the same host
 arrives from 127.0.0.1, and the admin route would be public.
 
 What a reload does, in order (`LiveState.reload`):
-1. Open a complete new state from the same configuration: new query worker processes each load the
+1. Open a complete new state from the same settings: new query worker processes each load the
    data files again (or reopen the on-disk store), and the canned-query registry is read again.
    Each worker reports its triple count before it is used, so a file that does not parse fails here.
 2. Check it (`check_state`): the store is not empty and answers; when the graph is loaded from
@@ -30,6 +30,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from kgqa.settings import Settings
 from kgqa.sparql.runner import run_internal_query
 from kgqa.state import State, open_state
 from kgqa.vocab import ASSERTED_GRAPH, INFERRED_GRAPH
@@ -47,7 +48,7 @@ def _count(state: State, graph: str) -> int:
     res = run_internal_query(
         state,
         f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}",
-        timeout_s=max(state.timeout, 60.0),
+        timeout_s=max(state.settings.query_timeout, 60.0),
         max_rows=None,
     )
     rows = res.rows()
@@ -65,8 +66,9 @@ def check_state(state: State) -> None:
         run_internal_query(state, "ASK { }", timeout_s=10.0, max_rows=None)
     except Exception as exc:
         raise ReloadError(f"the new store does not answer: {exc}") from exc
-    loaded_from_files = not (state.config.get("KGQA_ENDPOINT") or state.config.get("KGQA_STORE_DIR"))
-    for name in state.config.get("KGQA_DATA_FILES") or [] if loaded_from_files else []:
+    settings = state.settings
+    loaded_from_files = not (settings.endpoint or settings.store_dir)
+    for name in settings.data_files if loaded_from_files else ():
         stats_file = Path(name).with_name("stats.json")
         if not stats_file.is_file():
             continue
@@ -109,9 +111,9 @@ class LiveState:
     never sees a mix of two graphs within one request.
     """
 
-    def __init__(self, state: State, opener: Callable[[dict], State] | None = None) -> None:
+    def __init__(self, state: State, opener: Callable[[Settings], State] | None = None) -> None:
         object.__setattr__(self, "_current", state)
-        object.__setattr__(self, "_opener", opener or (lambda config: open_state(config=config)))
+        object.__setattr__(self, "_opener", opener or (lambda settings: open_state(settings=settings)))
         object.__setattr__(self, "_lock", threading.Lock())
         object.__setattr__(self, "_reload_lock", threading.Lock())
         object.__setattr__(self, "_users", {})  # id(state) -> requests using it
@@ -188,16 +190,16 @@ class LiveState:
     # -- reloading --
 
     def reload(self) -> State:
-        """Open, check and switch to a new state from the same configuration.
+        """Open, check and switch to a new state from the same settings.
 
         :raise ReloadError: if the new graph fails to load or to pass `check_state`; the old state
             is then still the current one and nothing else changed.
         """
         with self._reload_lock:  # one reload at a time; a second SIGHUP waits for the first
             old = self._current
-            log.info("reload: loading the graph again from %s", ", ".join(old.config.get("KGQA_DATA_FILES") or []))
+            log.info("reload: loading the graph again from %s", ", ".join(old.settings.data_files))
             try:
-                new = self._opener(old.config)
+                new = self._opener(old.settings)
             except Exception as exc:
                 log.error("reload failed: %s; still serving the previous graph (%d triples)", exc, old.triples)
                 raise ReloadError(f"the new graph could not be loaded: {exc}") from exc

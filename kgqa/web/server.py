@@ -28,13 +28,13 @@ import logging
 import resource
 import socket
 import time
-from collections.abc import Mapping
 from typing import Any
 
 from waitress.channel import HTTPChannel
 from waitress.server import BaseWSGIServer, create_server
 from waitress.task import ErrorTask
 
+from kgqa.settings import Settings
 from kgqa.web.errors import error_body
 
 log = logging.getLogger("kgqa")
@@ -99,19 +99,19 @@ def raise_open_file_limit() -> int:
     return soft
 
 
-def server_settings(config: Mapping[str, Any]) -> dict[str, Any]:
-    """Waitress adjustments from the service configuration (`KGQA_CONNECTION_LIMIT`, ...)."""
+def server_settings(settings: Settings) -> dict[str, Any]:
+    """Waitress adjustments from the service's settings (`KGQA_CONNECTION_LIMIT`, ...)."""
     return {
-        "connection_limit": int(config["KGQA_CONNECTION_LIMIT"]),
-        "channel_timeout": float(config["KGQA_IDLE_TIMEOUT"]),
-        "cleanup_interval": min(2, max(1, int(float(config["KGQA_IDLE_TIMEOUT"])))),
+        "connection_limit": settings.connection_limit,
+        "channel_timeout": settings.idle_timeout,
+        "cleanup_interval": min(2, max(1, int(settings.idle_timeout))),
         "asyncore_use_poll": True,
     }
 
 
 def make_server(
     app: Any,
-    config: Mapping[str, Any],
+    settings: Settings,
     *,
     sock: socket.socket | None = None,
     host: str = "127.0.0.1",
@@ -120,12 +120,12 @@ def make_server(
 ) -> Any:
     """A waitress server for `app` on `sock` (pre-forked) or `host:port`, with the limits above."""
     limit = raise_open_file_limit()
-    settings = server_settings(config)
-    if settings["connection_limit"] + 64 > limit:
-        log.warning("KGQA_CONNECTION_LIMIT %d is close to the open-file limit %d", settings["connection_limit"], limit)
+    waitress = server_settings(settings)
+    if settings.connection_limit + 64 > limit:
+        log.warning("KGQA_CONNECTION_LIMIT %d is close to the open-file limit %d", settings.connection_limit, limit)
     where: dict[str, Any] = {"sockets": [sock]} if sock is not None else {"host": host, "port": port}
-    server = create_server(app, **where, server_name=host, **settings, **adjustments)
-    header_timeout = float(config["KGQA_HEADER_TIMEOUT"])
+    server = create_server(app, **where, server_name=host, **waitress, **adjustments)
+    header_timeout = settings.header_timeout
     listeners = [server] if isinstance(server, BaseWSGIServer) else list(server.map.values())
     for listener in listeners:
         if isinstance(listener, BaseWSGIServer):

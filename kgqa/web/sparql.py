@@ -113,7 +113,7 @@ def public_base() -> str:
     Never the request's Host header: a client could make the service name any host it likes
     (in the service description, in links), and a cache would keep that for everyone.
     """
-    configured = current_app.config.get("KGQA_PUBLIC_URL")
+    configured = state().settings.public_url
     if configured:
         return str(configured).rstrip("/")
     env = request.environ
@@ -200,7 +200,7 @@ def reply(result: Result, fmt: Format, *, filename: str | None = None) -> Respon
 @documented(get=SPARQL_GET, post=SPARQL_POST)
 def sparql() -> Response:
     """SPARQL 1.1 Protocol query operation (GET, form POST, direct POST)."""
-    req = protocol.read_request(http_request(), max_bytes=int(current_app.config["KGQA_MAX_QUERY_BYTES"]))
+    req = protocol.read_request(http_request(), max_bytes=state().settings.max_query_bytes)
     if req.query is None and request.method in ("GET", "HEAD"):
         return service_description(req.format_params)
     live = state().pinned()  # resolved once: the check and the run read several of its attributes
@@ -300,7 +300,7 @@ def graph_dump(graphs: list[str], *, filename: str | None = None) -> Response:
         st,
         "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }",
         dataset=Dataset(default_graphs=tuple(graphs), named_graphs=()),
-        timeout_s=max(st.timeout, 60.0),
+        timeout_s=max(st.settings.query_timeout, 60.0),
         graph_format=fmt,
         max_rows=None,
     )

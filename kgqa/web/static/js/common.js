@@ -2,9 +2,10 @@
 // interfaces (/sparql, /api/...), never anywhere else; DOM is built with textContent so
 // that nothing from the graph or a reply is ever parsed as HTML.
 
+// The namespaces come from the page (base.html, filled from kgqa/vocab.py): spelled once, there.
 const body = document.body;
-export const ONTOLOGY_NS = body.dataset.ontologyNs || "https://w3id.org/kgqa/ontology#";
-export const RESOURCE_NS = body.dataset.resourceNs || "https://w3id.org/kgqa/resource/";
+export const ONTOLOGY_NS = body.dataset.ontologyNs;
+export const RESOURCE_NS = body.dataset.resourceNs;
 export const SPARQL_ENDPOINT = body.dataset.sparql || "/sparql";
 
 export const PREFIXES = {
