@@ -176,6 +176,77 @@ def _body_variables(sparql: str) -> set[str]:
     return {t.value[1:] for t in canonical.read(sparql).tokens if t.kind == "var"}
 
 
+@dataclass
+class _Header:
+    """The comment header of a `.rq` file as read, before its checks."""
+
+    meta: dict[str, str] = field(default_factory=dict)
+    params: list[Param] = field(default_factory=list)
+    asks: list[str] = field(default_factory=list)
+    extra: list[tuple[str, str]] = field(default_factory=list)
+
+
+def _read_header(path: Path, text: str) -> _Header:
+    """The header's lines up to the first non-comment line; continuation lines extend title/description.
+
+    :raise QueryFileError: a bad `param:` line or a `name:`/`title:`/`description:` given twice.
+    """
+    prefixes = _query_prefixes(text)
+    header = _Header()
+    last_key: str | None = None
+    for lineno, line in enumerate(text.splitlines(), 1):
+        stripped = line.strip()
+        if not stripped.startswith("#"):
+            if stripped:
+                break
+            last_key = None
+            continue
+        m = _HEADER.match(stripped)
+        if m:
+            last_key = m.group(1).lower()
+            _add_header_line(header, last_key, m.group(2).strip(), prefixes, f"{path}:{lineno}")
+        elif last_key in {"description", "title"} and stripped.lstrip("#").strip():
+            header.meta[last_key] += " " + stripped.lstrip("#").strip()  # continuation line
+    return header
+
+
+def _add_header_line(header: _Header, key: str, value: str, prefixes: Mapping[str, str], where: str) -> None:
+    if key == "param":
+        header.params.append(_parse_param(value, prefixes, where))
+    elif key == "ask":
+        header.asks.append(value)
+    elif key in {"name", "title", "description"}:
+        if key in header.meta:
+            raise QueryFileError(f"{where}: `{key}:` given twice")
+        header.meta[key] = value
+    else:
+        header.extra.append((key, value))
+
+
+def _check_header(path: Path, header: _Header, text: str) -> None:
+    """:raise QueryFileError: no name or title, a name that is not the file stem, a parameter
+    declared twice or not used, an `ask:` placeholder that is not a parameter."""
+    where, meta = str(path), header.meta
+    for key in ("name", "title"):
+        if not meta.get(key):
+            raise QueryFileError(f"{where}: the header has no `# {key}:` line")
+    if meta["name"] != path.stem:
+        raise QueryFileError(f"{where}: `# name: {meta['name']}` must equal the file name {path.stem!r}")
+    if not _NAME.fullmatch(meta["name"]):
+        raise QueryFileError(f"{where}: name {meta['name']!r} must be lower-case letters, digits and '-'")
+    names = [p.name for p in header.params]
+    if len(set(names)) != len(names):
+        raise QueryFileError(f"{where}: a parameter is declared twice")
+    used = _body_variables(text)
+    for name in names:
+        if name not in used:
+            raise QueryFileError(f"{where}: parameter {name!r} is not a variable of the query (?{name})")
+    for ask in header.asks:
+        for placeholder in re.findall(r"\{(\w+)\}", ask):
+            if placeholder not in names:
+                raise QueryFileError(f"{where}: `ask:` pattern uses {{{placeholder}}}, which is not a parameter")
+
+
 def parse_file(path: str | Path) -> CannedQuery:
     """Parse one `.rq` file.
 
@@ -184,73 +255,25 @@ def parse_file(path: str | Path) -> CannedQuery:
     """
     path = Path(path)
     text = path.read_text(encoding="utf-8")
-    prefixes = _query_prefixes(text)
-    meta: dict[str, str] = {}
-    params: list[Param] = []
-    asks: list[str] = []
-    extra: list[tuple[str, str]] = []
-    last_key: str | None = None
-    for lineno, line in enumerate(text.splitlines(), 1):
-        stripped = line.strip()
-        if not stripped:
-            last_key = None
-            continue
-        if not stripped.startswith("#"):
-            break
-        where = f"{path}:{lineno}"
-        m = _HEADER.match(stripped)
-        if m:
-            key, value = m.group(1).lower(), m.group(2).strip()
-            if key == "param":
-                params.append(_parse_param(value, prefixes, where))
-            elif key == "ask":
-                asks.append(value)
-            elif key in {"name", "title", "description"}:
-                if key in meta:
-                    raise QueryFileError(f"{where}: `{key}:` given twice")
-                meta[key] = value
-            else:
-                extra.append((key, value))
-            last_key = key
-        elif last_key in {"description", "title"} and stripped.lstrip("#").strip():
-            meta[last_key] += " " + stripped.lstrip("#").strip()  # continuation line
-    where = str(path)
-    for key in ("name", "title"):
-        if not meta.get(key):
-            raise QueryFileError(f"{where}: the header has no `# {key}:` line")
-    if meta["name"] != path.stem:
-        raise QueryFileError(f"{where}: `# name: {meta['name']}` must equal the file name {path.stem!r}")
-    if not _NAME.fullmatch(meta["name"]):
-        raise QueryFileError(f"{where}: name {meta['name']!r} must be lower-case letters, digits and '-'")
-    names = [p.name for p in params]
-    if len(set(names)) != len(names):
-        raise QueryFileError(f"{where}: a parameter is declared twice")
-    used = _body_variables(text)
-    for p in params:
-        if p.name not in used:
-            raise QueryFileError(f"{where}: parameter {p.name!r} is not a variable of the query (?{p.name})")
-    for ask in asks:
-        for placeholder in re.findall(r"\{(\w+)\}", ask):
-            if placeholder not in names:
-                raise QueryFileError(f"{where}: `ask:` pattern uses {{{placeholder}}}, which is not a parameter")
+    header = _read_header(path, text)
+    _check_header(path, header, text)
     checked = check_query(text, max_bytes=1 << 20)
-    if checked.projection is not None:
-        for p in params:
-            if p.name not in checked.projection:
-                raise QueryFileError(
-                    f"{where}: parameter {p.name!r} must be in the SELECT clause, so that every "
-                    "row says which entity it answers for"
-                )
+    missing = [p.name for p in header.params if checked.projection is not None and p.name not in checked.projection]
+    if missing:
+        raise QueryFileError(
+            f"{path}: parameter {missing[0]!r} must be in the SELECT clause, so that every "
+            "row says which entity it answers for"
+        )
     return CannedQuery(
-        name=meta["name"],
-        title=meta["title"],
-        description=meta.get("description", ""),
-        params=tuple(params),
-        asks=tuple(asks),
+        name=header.meta["name"],
+        title=header.meta["title"],
+        description=header.meta.get("description", ""),
+        params=tuple(header.params),
+        asks=tuple(header.asks),
         sparql=text,
         form=checked.form,
         path=str(path),
-        extra=tuple(extra),
+        extra=tuple(header.extra),
     )
 
 

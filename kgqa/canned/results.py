@@ -66,6 +66,24 @@ def fetch_labels(state: State, iris: Sequence[str], limit: int = 2000) -> dict[s
     return labels
 
 
+def _json_value(lexical: str, datatype: str) -> Any:
+    """A literal's value as JSON: a number or boolean where the datatype says so, else the text.
+
+    A lexical form its datatype does not accept stays text rather than failing the reply.
+    """
+    try:
+        if datatype in INTEGER_TYPES:
+            return int(lexical)
+        if datatype in _FLOATING:
+            num = Decimal(lexical)
+            return int(num) if num == num.to_integral_value() and abs(num) < 10**18 else float(num)
+        if datatype == XSD + "boolean":
+            return lexical in {"true", "1"}
+    except (ValueError, InvalidOperation):
+        pass
+    return lexical
+
+
 def cell(term: Term | None, labels: Mapping[str, str]) -> dict | None:
     """One result cell for the JSON API: value (as a JSON number/boolean where the datatype says so),
     type, and the label of an IRI when the graph has one."""
@@ -82,18 +100,7 @@ def cell(term: Term | None, labels: Mapping[str, str]) -> dict | None:
         return {"type": "bnode", "value": term.value}
     if isinstance(term, ox.Literal):
         dt = term.datatype.value
-        value: Any = term.value
-        try:
-            if dt in INTEGER_TYPES:
-                value = int(term.value)
-            elif dt in _FLOATING:
-                num = Decimal(term.value)
-                value = int(num) if num == num.to_integral_value() and abs(num) < 10**18 else float(num)
-            elif dt == XSD + "boolean":
-                value = term.value in {"true", "1"}
-        except (ValueError, InvalidOperation):
-            value = term.value
-        out = {"type": "literal", "value": value}
+        out = {"type": "literal", "value": _json_value(term.value, dt)}
         if term.language:
             out["lang"] = term.language
         elif dt != vocab.XSD_STRING:

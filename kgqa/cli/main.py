@@ -257,74 +257,92 @@ def format_table(body: dict) -> str:
     return "\n".join(line.rstrip() for line in lines)
 
 
-def cmd_query(args: argparse.Namespace) -> int:
-    from kgqa.canned.registry import QueryFileError, parse_file
-    from kgqa.canned.results import result_json, run
-    from kgqa.errors import ApiError
-    from kgqa.sparql import formats
-    from kgqa.sparql.runner import run_user_query
-    from kgqa.state import open_state
+class _Usage(Exception):
+    """A command-line mistake: the message goes to stderr and the exit status is 2."""
 
+
+def _query_params(args: argparse.Namespace) -> dict[str, str]:
     params: dict[str, str] = {}
     for item in args.param or []:
         if "=" not in item:
-            print(f"kgqa query: --param wants NAME=VALUE, got {item!r}", file=sys.stderr)
-            return 2
+            raise _Usage(f"--param wants NAME=VALUE, got {item!r}")
         key, value = item.split("=", 1)
         params[key] = value
-    settings = _settings(args, workers=1)
+    return params
+
+
+def _run_canned(state: Any, canned: Any, params: dict[str, str], args: argparse.Namespace, fmt: Any) -> dict | None:
+    """Run a canned query; CSV/TSV and graphs are written out here (None), else the JSON body."""
+    from kgqa.canned.results import result_json, run
+    from kgqa.sparql import formats
+
+    result, bindings = run(state, canned, params, results_format=fmt)
+    if result.form == "graph":
+        sys.stdout.write(result.serialize(formats.TURTLE).decode())
+        return None
+    if args.format in {"csv", "tsv"}:
+        sys.stdout.write(result.serialize(fmt).decode())
+        return None
+    return result_json(state, canned, result, bindings)
+
+
+def _run_text(state: Any, text: str, args: argparse.Namespace, fmt: Any) -> dict | None:
+    """Run a plain query file as a client's query; the engine's own bytes for graphs, CSV, TSV, JSON."""
+    from kgqa.canned.results import cell
+    from kgqa.sparql import formats
+    from kgqa.sparql.runner import run_user_query
+
+    _, result = run_user_query(state, text, results_format=fmt, graph_format=formats.TURTLE)
+    if result.form == "graph" or args.format in {"csv", "tsv", "json"}:
+        sys.stdout.write(result.data.decode() + ("\n" if args.format == "json" else ""))
+        return None
+    if result.form != "solutions":
+        return {"boolean": result.boolean}
+    rows = [{k: cell(v, {}) for k, v in row.items()} for row in result.rows()]
+    return {"columns": list(result.variables), "truncated": result.truncated, "rows": rows}
+
+
+def _canned_for(state: Any, args: argparse.Namespace) -> Any:
+    """The canned query named, or the file's if it has a header; None for a plain .rq file."""
+    from kgqa.canned.registry import QueryFileError, parse_file
+
+    if args.name:
+        return state.registry.get(args.name)
     try:
-        state = open_state(settings=settings)
+        return parse_file(args.file)
+    except QueryFileError:
+        return None  # a plain .rq without a header: run it as is
+
+
+def cmd_query(args: argparse.Namespace) -> int:
+    from kgqa.errors import ApiError
+    from kgqa.sparql import formats
+    from kgqa.state import open_state
+
+    try:
+        params = _query_params(args)
+        state = open_state(settings=_settings(args, workers=1))
+    except _Usage as exc:
+        print(f"kgqa query: {exc}", file=sys.stderr)
+        return 2
     except (FileNotFoundError, RuntimeError) as exc:
         print(f"kgqa query: {exc}", file=sys.stderr)
         return 2
     try:
-        canned = None
-        if args.name:
-            canned = state.registry.get(args.name)
-        else:
-            try:
-                canned = parse_file(args.file)
-            except QueryFileError:
-                canned = None  # a plain .rq without a header: run it as is
+        canned = _canned_for(state, args)
         fmt = {"csv": formats.CSV, "tsv": formats.TSV}.get(args.format, formats.SPARQL_JSON)
+        if canned is None and params:
+            raise _Usage("--param needs a canned query (a file with a `# param:` header)")
         if canned is not None:
-            result, bindings = run(state, canned, params, results_format=fmt)
-            if args.format in {"csv", "tsv"} and result.form != "graph":
-                sys.stdout.write(result.serialize(fmt).decode())
-                return 0
-            if result.form == "graph":
-                sys.stdout.write(result.serialize(formats.TURTLE).decode())
-                return 0
-            body = result_json(state, canned, result, bindings)
+            body = _run_canned(state, canned, params, args, fmt)
         else:
-            if params:
-                print("kgqa query: --param needs a canned query (a file with a `# param:` header)", file=sys.stderr)
-                return 2
-            text = Path(args.file).read_text(encoding="utf-8")
-            _, result = run_user_query(state, text, results_format=fmt, graph_format=formats.TURTLE)
-            if result.form == "graph" or args.format in {"csv", "tsv"}:
-                sys.stdout.write(result.data.decode())
-                return 0
-            if args.format == "json":
-                sys.stdout.write(result.data.decode() + "\n")
-                return 0
-            from kgqa.canned.results import cell
-
-            body = (
-                {
-                    "columns": list(result.variables),
-                    "truncated": result.truncated,
-                    "rows": [{k: cell(v, {}) for k, v in row.items()} for row in result.rows()],
-                }
-                if result.form == "solutions"
-                else {"boolean": result.boolean}
-            )
-        if args.format == "json":
-            print(json.dumps(body, ensure_ascii=False, indent=2))
-        else:
-            print(format_table(body))
+            body = _run_text(state, Path(args.file).read_text(encoding="utf-8"), args, fmt)
+        if body is not None:
+            print(json.dumps(body, ensure_ascii=False, indent=2) if args.format == "json" else format_table(body))
         return 0
+    except _Usage as exc:
+        print(f"kgqa query: {exc}", file=sys.stderr)
+        return 2
     except ApiError as exc:
         print(f"kgqa query: {exc.message}", file=sys.stderr)
         return 1

@@ -242,7 +242,8 @@ def understand(parsed: Parsed) -> Reading | NotUnderstood:
     return reading
 
 
-def _understand(parsed: Parsed) -> Reading | NotUnderstood:
+# The regex cascade the compositional question reader of issue 13 replaces; left as it is until then.
+def _understand(parsed: Parsed) -> Reading | NotUnderstood:  # noqa: C901
     orgs = parsed.of("Organization")
     people = parsed.of("Person")
     products = parsed.of("Product")

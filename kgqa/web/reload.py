@@ -30,6 +30,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from kgqa.canned.results import run
+from kgqa.qa.ask import asker_for
+from kgqa.qa.names import INDEX_QUERY
 from kgqa.settings import Settings
 from kgqa.sparql.runner import run_internal_query
 from kgqa.state import State, open_state
@@ -56,19 +59,29 @@ def _count(state: State, graph: str) -> int:
 
 
 def check_state(state: State) -> None:
-    """Check a freshly opened state before it may serve requests.
+    """Check a freshly opened state before it may serve requests: each check in `_CHECKS`, in order.
 
     :raise ReloadError: saying what is wrong.
     """
+    for check in _CHECKS:
+        check(state)
+
+
+def _check_answers(state: State) -> None:
     if state.triples <= 0:
         raise ReloadError("the new store holds no triples")
     try:
         run_internal_query(state, "ASK { }", timeout_s=10.0, max_rows=None)
     except Exception as exc:
         raise ReloadError(f"the new store does not answer: {exc}") from exc
+
+
+def _check_build_counts(state: State) -> None:
+    """Graphs loaded from files hold exactly what the build's `stats.json` beside them reports."""
     settings = state.settings
-    loaded_from_files = not (settings.endpoint or settings.store_dir)
-    for name in settings.data_files if loaded_from_files else ():
+    if settings.endpoint or settings.store_dir:
+        return
+    for name in settings.data_files:
         stats_file = Path(name).with_name("stats.json")
         if not stats_file.is_file():
             continue
@@ -84,23 +97,33 @@ def check_state(state: State) -> None:
                     f"<{graph}> holds {got} triples but {stats_file} says the build wrote {want}: "
                     "the data files do not come from one build"
                 )
+
+
+def _check_canned_queries(state: State) -> None:
+    """Every canned query without required parameters runs."""
     for canned in state.registry:
         if any(p.required for p in canned.params):
             continue
-        from kgqa.canned.results import run
-
         try:
             run(state, canned, {})
         except Exception as exc:
             raise ReloadError(f"canned query {canned.name!r} fails on the new graph: {exc}") from exc
-    from kgqa.qa.ask import asker_for
-    from kgqa.qa.names import INDEX_QUERY
 
+
+def _check_question_index(state: State) -> None:
     if INDEX_QUERY in state.registry:
         try:
             asker_for(state)  # builds the entity index once, before the first question needs it
         except Exception as exc:
             raise ReloadError(f"the question answerer cannot index the new graph: {exc}") from exc
+
+
+_CHECKS: tuple[Callable[[State], None], ...] = (
+    _check_answers,
+    _check_build_counts,
+    _check_canned_queries,
+    _check_question_index,
+)
 
 
 class LiveState:
