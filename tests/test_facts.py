@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 
+from kgqa.kg import dates
 from kgqa.kg.facts import FactError, load_facts
 
 FACTS = Path(__file__).resolve().parent.parent / "kg" / "facts"
@@ -27,6 +28,22 @@ def test_repository_facts_load() -> None:
     moonshot = next(r for r in facts.rounds if r.id == "Moonshot_AI_Series_B")
     assert moonshot.raised is not None and moonshot.raised.value == Decimal("800000000")
     assert moonshot.date == "2024-02" and moonshot.precision == "Month"
+    assert moonshot.dating is not None and moonshot.dating.kind == "ClosingDate"
+    angel = next(r for r in facts.rounds if r.id == "01_AI_angel_round")
+    assert angel.dating is not None and angel.dating.not_after == "2023" and angel.date is None
+
+
+@pytest.mark.parametrize(
+    ("date", "first", "last"),
+    [
+        ("2024", "2024-01-01T00:00:00", "2024-12-31T23:59:59"),
+        ("2024-02", "2024-02-01T00:00:00", "2024-02-29T23:59:59"),
+        ("2023-02", "2023-02-01T00:00:00", "2023-02-28T23:59:59"),
+        ("2024-03-05", "2024-03-05T00:00:00", "2024-03-05T23:59:59"),
+    ],
+)
+def test_date_bounds_are_the_first_and_last_instants(date: str, first: str, last: str) -> None:
+    assert (dates.earliest(date), dates.latest(date)) == (first, last)
 
 
 def test_floats_become_exact_decimals(tmp_path: Path) -> None:
@@ -63,6 +80,29 @@ def test_floats_become_exact_decimals(tmp_path: Path) -> None:
         (
             "rounds:\n  - {id: r, company: c, type: A, evidence: q, investments: [{investor: x, lead: 1}]}\n",
             "'lead' must be true or false",
+        ),
+        (
+            "rounds:\n  - {id: r, company: c, type: A, date: '2024-02', precision: Month, evidence: q}\n",
+            "needs 'date_kind'",
+        ),
+        (
+            "rounds:\n  - {id: r, company: c, type: A, date: '2024-02-30', precision: Day, date_kind: ReportDate,"
+            " evidence: q}\n",
+            "has no day 30",
+        ),
+        (
+            "rounds:\n  - {id: r, company: c, type: A, date: '2024', precision: Year, not_after: '2024',"
+            " date_kind: ClosingDate, evidence: q}\n",
+            "not both",
+        ),
+        ("rounds:\n  - {id: r, company: c, type: A, date_kind: ClosingDate, evidence: q}\n", "need a 'date'"),
+        (
+            "rounds:\n  - {id: r, company: c, type: A, evidence: q, valuation: {value: 5, currency: USD}}\n",
+            "round valuation: needs evidence",
+        ),
+        (
+            "claims:\n  - {id: x, about: [a], stated_by: b, statement: s, candidates: [c], evidence: q}\n",
+            "gives both 'as_reported'",
         ),
     ],
 )

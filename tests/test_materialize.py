@@ -41,7 +41,7 @@ QUERIED = {
         "hasValuation",
         "hasFundingRound",
         "investor",
-        "worksFor",
+        "affiliatedWith",
         "holdsPosition",
         "develops",
     )

@@ -18,6 +18,8 @@ from typing import Any
 
 import yaml
 
+from kgqa.kg import dates
+
 
 class FactError(Exception):
     """A problem in the curated facts, located at file:line."""
@@ -57,10 +59,13 @@ class Entity:
 
 @dataclass(frozen=True)
 class Amount:
+    """A figure of money, with the evidence for that figure alone (not its round's)."""
+
     value: Decimal
     currency: str
     qualifier: str
     as_reported: str | None
+    prov: Provenance | None = None  # None only for amounts made up outside the curated facts
 
 
 @dataclass(frozen=True)
@@ -74,24 +79,53 @@ class Investment:
 
 
 @dataclass(frozen=True)
+class Dating:
+    """When a round happened, as the article gives it, and how the curators read that.
+
+    ``date``/``precision`` is the date as shown; ``not_after`` an upper bound only (the article
+    says "before ..."); ``kind`` which event the date is of (a DateKind concept: ReportDate or
+    ClosingDate); ``prov`` the sentences the date is read from and, for relative dates
+    ("mid-February", "this year"), the record of their resolution against the article's date.
+    """
+
+    kind: str
+    prov: Provenance
+    date: str | None = None
+    precision: str | None = None
+    not_after: str | None = None
+
+
+@dataclass(frozen=True)
 class Round:
     id: str
     company: str
     type: str
     prov: Provenance
-    date: str | None = None
-    precision: str | None = None
+    dating: Dating | None = None
     raised: Amount | None = None
     valuation: Amount | None = None
     investments: tuple[Investment, ...] = ()
 
+    @property
+    def date(self) -> str | None:
+        return self.dating.date if self.dating else None
+
+    @property
+    def precision(self) -> str | None:
+        return self.dating.precision if self.dating else None
+
 
 @dataclass(frozen=True)
 class BinaryFact:
+    """A triple with its evidence; ``scope`` limits what it says ("in terms of multimodality"),
+    ``after_round`` names the round after which it holds ("after this round of financing")."""
+
     subject: str
     property: str
     object: str
     prov: Provenance
+    scope: tuple[str, ...] = ()
+    after_round: str | None = None
 
 
 @dataclass(frozen=True)
@@ -127,11 +161,17 @@ class Statistic:
 
 @dataclass(frozen=True)
 class Claim:
+    """A statement the article attributes to someone. With ``candidates`` it is an unresolved
+    reading: the article names someone (``as_reported``) the curators cannot resolve to one
+    entity, so the graph lists who it may be instead of asserting a fact about one of them."""
+
     id: str
     about: tuple[str, ...]
     stated_by: str
     statement: str
     prov: Provenance
+    as_reported: str | None = None
+    candidates: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -289,7 +329,7 @@ class _Reader:
 def _amount(r: _Reader | None) -> Amount | None:
     if r is None:
         return None
-    r.keys({"value", "currency"}, {"qualifier", "as_reported"})
+    r.keys({"value", "currency"}, {"qualifier", "as_reported"} | _PROV_KEYS)
     value = r.decimal("value")
     currency = r.req("currency")
     if value is None:
@@ -298,7 +338,7 @@ def _amount(r: _Reader | None) -> Amount | None:
         raise r.fail(f"currency {currency!r} is not an ISO 4217 code such as USD")
     qualifier = r.enum("qualifier", AMOUNT_QUALIFIERS, "Exactly")
     assert qualifier is not None
-    return Amount(value, currency, qualifier, r.str("as_reported"))
+    return Amount(value, currency, qualifier, r.str("as_reported"), r.prov())
 
 
 def _name(r: _Reader, kind: str) -> Name:
@@ -334,26 +374,52 @@ def _investment(r: _Reader, round_id: str | None) -> Investment:
     return Investment(r.req("investor"), r.prov(), r.str("investee"), round_id, lead, qualifiers)
 
 
-def _round(r: _Reader) -> Round:
-    r.keys(
-        {"id", "company", "type"},
-        {"date", "precision", "raised", "valuation", "investments"} | _PROV_KEYS,
-    )
-    rid = r.req("id")
+def _dating(r: _Reader) -> Dating | None:
+    """The round's date keys: ``date`` + ``precision``, or ``not_after``; ``date_kind`` and the
+    date's own provenance ``date_evidence`` (defaulting to the round's) go with either."""
     date, precision = r.str("date"), r.enum("precision", DATE_PRECISIONS)
+    not_after = r.str("not_after")
     if (date is None) != (precision is None):
         raise r.fail("'date' and 'precision' go together")
     if date is not None:
-        expected = {"Year": 4, "Month": 7, "Day": 10}[precision or "Day"]
-        if len(date) != expected or not all(c.isdigit() or c == "-" for c in date):
+        if dates.PRECISION_OF_LENGTH.get(len(date)) != precision:
             raise r.fail(f"date {date!r} does not match precision {precision} (e.g. 2024, 2024-02, 2024-03-05)")
+        if not_after is not None:
+            raise r.fail("give either 'date' or 'not_after' (an upper bound only), not both")
+    for value in (date, not_after):
+        try:
+            dates.check(value) if value is not None else None
+        except ValueError as exc:
+            raise r.fail(str(exc)) from None
+    kind = r.str("date_kind")
+    if date is None and not_after is None:
+        if kind is not None or "date_evidence" in r.data:
+            raise r.fail("'date_kind' and 'date_evidence' need a 'date' or 'not_after'")
+        return None
+    if kind is None:
+        raise r.fail("a dated round needs 'date_kind' (ReportDate or ClosingDate): which event is the date of?")
+    evidence = r.child("date_evidence", "date evidence")
+    if evidence is None:
+        prov = r.prov()
+    else:
+        evidence.keys(set(), _PROV_KEYS)
+        prov = evidence.prov()
+    return Dating(kind, prov, date, precision, not_after)
+
+
+def _round(r: _Reader) -> Round:
+    r.keys(
+        {"id", "company", "type"},
+        {"date", "precision", "not_after", "date_kind", "date_evidence", "raised", "valuation", "investments"}
+        | _PROV_KEYS,
+    )
+    rid = r.req("id")
     return Round(
         rid,
         r.req("company"),
         r.req("type"),
         r.prov(),
-        date,
-        precision,
+        _dating(r),
         _amount(r.child("raised", "raised")),
         _amount(r.child("valuation", "valuation")),
         tuple(_investment(i, rid) for i in r.items("investments", f"investment in {rid}")),
@@ -389,8 +455,10 @@ def _external(r: _Reader) -> ExternalRecord:
 
 
 def _binary_fact(r: _Reader) -> BinaryFact:
-    r.keys({"subject", "property", "object"}, _PROV_KEYS)
-    return BinaryFact(r.req("subject"), r.req("property"), r.req("object"), r.prov())
+    r.keys({"subject", "property", "object"}, {"scope", "after_round"} | _PROV_KEYS)
+    return BinaryFact(
+        r.req("subject"), r.req("property"), r.req("object"), r.prov(), r.strs("scope"), r.str("after_round")
+    )
 
 
 def _position(r: _Reader) -> Position:
@@ -404,8 +472,13 @@ def _strategic(r: _Reader) -> Strategic:
 
 
 def _claim(r: _Reader) -> Claim:
-    r.keys({"id", "about", "stated_by", "statement"}, _PROV_KEYS)
-    return Claim(r.req("id"), r.strs("about"), r.req("stated_by"), r.req("statement"), r.prov())
+    r.keys({"id", "about", "stated_by", "statement"}, {"as_reported", "candidates"} | _PROV_KEYS)
+    as_reported, candidates = r.str("as_reported"), r.strs("candidates")
+    if (as_reported is None) != (not candidates):
+        raise r.fail("an unresolved reading gives both 'as_reported' (the name printed) and 'candidates'")
+    return Claim(
+        r.req("id"), r.strs("about"), r.req("stated_by"), r.req("statement"), r.prov(), as_reported, candidates
+    )
 
 
 # The list sections of a facts file: section -> (what one item is called in errors, its reader,

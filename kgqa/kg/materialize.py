@@ -8,7 +8,7 @@ million triples. The canned queries need only a small, rule-shaped part of what 
 * sub-properties and inverses of object properties (``backs`` from ``investsIn``, ``hasInvestor``),
 * property chains, read from the ontology's ``owl:propertyChainAxiom`` (``investsIn`` from
   ``makesInvestment ∘ investee``, ``ledRound ∘ fundedOrganization`` and, recursively,
-  ``hasSubsidiary ∘ investsIn``; ``investee``, ``participatedIn``, ``hasValuation``, ``worksFor``),
+  ``hasSubsidiary ∘ investsIn``; ``investee``, ``participatedIn``, ``hasValuation``, ``affiliatedWith``),
 * domains and ranges (named classes only),
 * membership of *defined* classes whose ``owl:equivalentClass`` is an intersection of named classes
   and ``someValuesFrom`` / ``hasValue`` restrictions, including datatype facets: the Unicorn rule

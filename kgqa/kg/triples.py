@@ -27,7 +27,8 @@ from rdflib import RDF, RDFS, XSD, BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import OWL, PROV, SKOS
 
 from kgqa import vocab
-from kgqa.kg.facts import Amount, FactError, Facts, Investment, Provenance
+from kgqa.kg import dates
+from kgqa.kg.facts import Amount, BinaryFact, Claim, Dating, FactError, Facts, Investment, Provenance
 from kgqa.kg.sources import QuoteNotFound, SourceText
 
 KGQA = Namespace(vocab.ONTOLOGY_NS)
@@ -162,8 +163,8 @@ class TripleBuilder:
             g.add((iri, KGQA.note, Literal(prov.note)))
         return iri
 
-    def assert_annotated(self, s: URIRef, p: URIRef, o: URIRef | Literal, prov: Provenance) -> None:
-        """Add a binary fact plus an OWL axiom annotation carrying its evidence."""
+    def assert_annotated(self, s: URIRef, p: URIRef, o: URIRef | Literal, prov: Provenance) -> BNode:
+        """Add a binary fact plus an OWL axiom annotation carrying its evidence; return the axiom."""
         evidence = self.evidence(prov)
         self.graph.add((s, p, o))
         digest = hashlib.sha1(f"{s}|{p}|{o.n3()}".encode()).hexdigest()[:16]
@@ -177,6 +178,7 @@ class TripleBuilder:
             g.add((axiom, KGQA.evidence, ev))
         if prov.note:
             g.add((axiom, SKOS.note, Literal(prov.note, lang="en")))
+        return axiom
 
     # --- sections ------------------------------------------------------------------
     def build(self) -> Graph:
@@ -254,8 +256,12 @@ class TripleBuilder:
             prop = SKOS.hiddenLabel if name.kind == "hidden" else SKOS.altLabel
             self.assert_annotated(iri, prop, Literal(name.name, lang=name.lang), name.prov)
 
-    def _amount(self, iri: URIRef, amount: Amount, prov: Provenance) -> URIRef:
+    def _amount(self, iri: URIRef, amount: Amount, where: str) -> URIRef:
+        """An amount node citing the evidence of its own figure (never its round's or statistic's)."""
         g = self.graph
+        prov = amount.prov
+        if prov is None:
+            raise FactError(where, "an amount needs its own evidence (the sentence that gives the figure)")
         self.node(iri, KGQA.MonetaryAmount, money_label(amount), prov)
         value = decimal_literal(amount.value)
         # An exact figure is both bounds (amountValue is a sub-property of min/maxAmount);
@@ -279,15 +285,35 @@ class TripleBuilder:
         g = self.graph
         g.add((iri, KGQA.fundedOrganization, company))
         g.add((iri, KGQA.roundType, rtype))
-        if rnd.date:
-            g.add((iri, KGQA.date, Literal(rnd.date)))
-            g.add((iri, KGQA.datePrecision, self.concept(rnd.precision, "DatePrecision", where)))
+        if rnd.dating:
+            self._dating(iri, rnd.dating, where)
         if rnd.raised:
-            g.add((iri, KGQA.moneyRaised, self._amount(RES[f"{rnd.id}_raised"], rnd.raised, rnd.prov)))
+            g.add((iri, KGQA.moneyRaised, self._amount(RES[f"{rnd.id}_raised"], rnd.raised, where)))
         if rnd.valuation:
-            g.add((iri, KGQA.postMoneyValuation, self._amount(RES[f"{rnd.id}_valuation"], rnd.valuation, rnd.prov)))
+            g.add((iri, KGQA.postMoneyValuation, self._amount(RES[f"{rnd.id}_valuation"], rnd.valuation, where)))
         for inv in rnd.investments:
             self._investment(inv)
+
+    def _dating(self, iri: URIRef, dating: Dating, where: str) -> None:
+        """The date as shown (string + precision), which event it is of, and its typed bounds.
+
+        Each triple carries the date's own evidence as an axiom annotation: the sentence it is
+        read from and, for relative dates, the record of their resolution against the article's date.
+        """
+        statements: list[tuple[URIRef, URIRef | Literal]] = [
+            (KGQA.dateKind, self.concept(dating.kind, "DateKind", where))
+        ]
+        if dating.date is not None:
+            statements += [
+                (KGQA.date, Literal(dating.date)),
+                (KGQA.datePrecision, self.concept(dating.precision or "", "DatePrecision", where)),
+                (KGQA.earliest, Literal(dates.earliest(dating.date), datatype=XSD.dateTime)),
+                (KGQA.latest, Literal(dates.latest(dating.date), datatype=XSD.dateTime)),
+            ]
+        if dating.not_after is not None:
+            statements.append((KGQA.latest, Literal(dates.latest(dating.not_after), datatype=XSD.dateTime)))
+        for prop, value in statements:
+            self.assert_annotated(iri, prop, value, dating.prov)
 
     def _investment(self, inv: Investment) -> None:
         where = inv.prov.where
@@ -332,11 +358,21 @@ class TripleBuilder:
             where = fact.prov.where
             subject = self.entity(fact.subject, where)
             if fact.property == "type":
-                self.assert_annotated(subject, RDF.type, self.cls(fact.object, where), fact.prov)
+                axiom = self.assert_annotated(subject, RDF.type, self.cls(fact.object, where), fact.prov)
             else:
-                self.assert_annotated(
+                axiom = self.assert_annotated(
                     subject, self.prop(fact.property, where), self.entity(fact.object, where), fact.prov
                 )
+            self._qualify(axiom, fact)
+
+    def _qualify(self, axiom: BNode, fact: BinaryFact) -> None:
+        """What limits a binary fact, on its axiom: its scope, and the round after which it holds."""
+        for scope in fact.scope:
+            self.graph.add((axiom, KGQA.scope, Literal(scope, lang="en")))
+        if fact.after_round is not None:
+            if fact.after_round not in {r.id for r in self.facts.rounds}:
+                raise FactError(fact.prov.where, f"unknown round {fact.after_round!r} (not an id in rounds.yaml)")
+            self.graph.add((axiom, KGQA.holdsAfter, RES[fact.after_round]))
 
     def _positions(self) -> None:
         g = self.graph
@@ -390,7 +426,7 @@ class TripleBuilder:
             if stat.quantity is not None:
                 g.add((iri, KGQA.quantity, decimal_literal(stat.quantity)))
             if stat.amount is not None:
-                g.add((iri, KGQA.statisticAmount, self._amount(RES[f"{stat.id}_amount"], stat.amount, stat.prov)))
+                g.add((iri, KGQA.statisticAmount, self._amount(RES[f"{stat.id}_amount"], stat.amount, where)))
             if stat.qualifier:
                 g.add((iri, KGQA.amountQualifier, self.concept(stat.qualifier, "AmountQualifier", where)))
             if stat.unit:
@@ -403,6 +439,17 @@ class TripleBuilder:
             iri = self.node(RES[claim.id], KGQA.Claim, claim.statement, claim.prov)
             self._about(iri, claim.about, claim.stated_by, claim.prov.where)
             self.graph.add((iri, KGQA.statement, Literal(" ".join(claim.statement.split()))))
+            self._reading(iri, claim)
+
+    def _reading(self, iri: URIRef, claim: Claim) -> None:
+        """An unresolved reading: the name as printed and the entities it may stand for."""
+        if not claim.candidates:
+            return
+        g = self.graph
+        g.add((iri, RDF.type, KGQA.UnresolvedReading))
+        g.add((iri, KGQA.asReported, Literal(claim.as_reported)))
+        for local in claim.candidates:
+            g.add((iri, KGQA.candidate, self.entity(local, claim.prov.where)))
 
 
 def build_asserted(facts: Facts, text: SourceText, ontology: Graph) -> Graph:
