@@ -1,4 +1,4 @@
-"""What the benchmark (and ``tests/test_generate.py``) asks: a binding for every canned query.
+"""What the benchmark (and ``tests/kg/test_generate.py``) asks: a binding for every canned query.
 
 A canned query with parameters needs entities that exist in the graph at hand, and the article
 graph, the generated graphs and their union have different ones. Instead of hard-coding IRIs, a

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Copy the W3C SPARQL tests that a read-only, single-dataset query endpoint can run into tests/w3c/.
+"""Copy the W3C SPARQL tests that a read-only, single-dataset query endpoint can run into tests/sparql/w3c/.
 
 Why a script: the selection (which suites, which files) is a decision that must be reproducible when
 the upstream repository moves on. It reads each chosen suite's manifest.ttl with rdflib and copies
@@ -30,8 +30,8 @@ import rdflib
 from rdflib.namespace import RDF
 
 ROOT = Path(__file__).resolve().parent.parent
-DEST = ROOT / "tests" / "w3c"
-# Upstream tree (under sparql/, and under tests/w3c/ here) → the base IRI the W3C publishes it
+DEST = ROOT / "tests" / "sparql" / "w3c"
+# Upstream tree (under sparql/, and under tests/sparql/w3c/ here) → the base IRI the W3C publishes it
 # under; the manifests' relative IRIs resolve against it.
 BASES = {
     "sparql11": "http://www.w3.org/2009/sparql/docs/tests/data-sparql11/",

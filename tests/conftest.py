@@ -197,14 +197,14 @@ def remote_state(oxigraph_endpoint):
     state.close()
 
 
-# --- W3C SPARQL test suites (tests/test_w3c.py): count outcomes, print them at the end ---------
+# --- W3C SPARQL test suites (tests/sparql/test_w3c.py): count outcomes, print them at the end ---------
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     """Tally each W3C test once: its call phase, or its setup phase when it was skipped there."""
     if "test_w3c.py::" not in report.nodeid or not (report.when == "call" or report.outcome == "skipped"):
         return
-    from tests import w3c_suite
+    from tests.sparql import w3c_suite
 
     func = report.nodeid.split("::", 1)[1].split("[", 1)[0]
     if hasattr(report, "wasxfail"):
@@ -218,10 +218,10 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
 
 def pytest_terminal_summary(terminalreporter) -> None:
     """The W3C pass counts, whatever -s/-r/-q options were given."""
-    from tests import w3c_suite
+    from tests.sparql import w3c_suite
 
     lines = w3c_suite.TALLY.lines()
     if lines:
-        terminalreporter.section("W3C SPARQL test suites (tests/w3c)")
+        terminalreporter.section("W3C SPARQL test suites (tests/sparql/w3c)")
         for line in lines:
             terminalreporter.write_line(line)

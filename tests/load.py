@@ -15,7 +15,7 @@ server with its query workers; it exits 1 if an invariant failed:
   `server + workers x KGQA_WORKER_MEMORY_MB`, and back near the start after the load;
 - afterwards the server is healthy and has as many processes as before (no leaked workers).
 
-`tests/test_load.py` runs a short variant in `make test`; `bench` can import `run_load_test()`.
+`tests/web/test_load.py` runs a short variant in `make test`; `bench` can import `run_load_test()`.
 Sizing: each attacker holds one query worker for up to the time limit and the worker is then
 replaced, so normal traffic keeps answering while attackers < workers (here 1 against 3).
 Everything is bounded: requests are counted (`--max-requests`), phases are timed, and the only

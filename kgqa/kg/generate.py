@@ -23,7 +23,7 @@ and provide their cloud; models outperform each other; analysts state claims and
 Only asserted triples are written: the inferred graph comes from ``kgqa.kg.materialize``.
 
 Size: about 190 asserted triples per organisation (``TRIPLES_PER_ORG``, checked by
-``tests/test_generate.py``), and ``kgqa.kg.materialize`` adds about 100 inferred ones: ``--orgs 350``
+``tests/kg/test_generate.py``), and ``kgqa.kg.materialize`` adds about 100 inferred ones: ``--orgs 350``
 gives ~66k asserted + ~35k inferred ≈ 100k triples, ``--orgs 3500`` ~670k + ~360k ≈ 1M (the two
 sizes ``make bench`` uses). Generation runs at ~0.5–0.9M triples/s.
 
@@ -62,7 +62,7 @@ OWL = PREFIXES["owl"]
 SKOS = PREFIXES["skos"]
 PROV = PREFIXES["prov"]
 
-# Asserted triples per --orgs (measured: 189 at 350 orgs, 191 at 3,500; tests/test_generate.py
+# Asserted triples per --orgs (measured: 189 at 350 orgs, 191 at 3,500; tests/kg/test_generate.py
 # checks it) and what kgqa.kg.materialize adds on top (~100 per organisation).
 TRIPLES_PER_ORG = 190
 INFERRED_PER_ORG = 100

@@ -21,7 +21,7 @@ cls-hv2) restricted, like the build's inferred graph, to facts about named indiv
 to object properties: ``amountValue ⊑ minAmount`` is used inside the Unicorn test but no
 ``minAmount`` copies are written, as owlready2 writes none for HermiT either. Everything else HermiT
 knows (consistency, cardinalities, disjointness, ``someValuesFrom`` on the right-hand side) is not
-derived here; ``tests/test_materialize.py`` lists how the result compares with HermiT's on the
+derived here; ``tests/kg/test_materialize.py`` lists how the result compares with HermiT's on the
 article.
 
 Each rule is a SPARQL CONSTRUCT run on pyoxigraph over the union of all graphs, its new triples

@@ -18,7 +18,7 @@ below looks at those tokens, and the engine is handed the canonical text written
 Oxigraph's own parser then has the last word on syntax, without evaluating anything:
 `Store.query()` parses first and then rejects the contradictory options
 `use_default_graph_as_union=True, default_graph=[]` with a ValueError (pinned by
-`tests/test_policy.py`). That parse is native code that can crash on hostile input, so for user
+`tests/sparql/test_policy.py`). That parse is native code that can crash on hostile input, so for user
 queries it runs in a query worker (`check_syntax`, sent there by the store), never in the server
 process; the token checks run before it, in the server process.
 

@@ -56,7 +56,7 @@ _START_TIMEOUT_S = 300.0
 # What the fork server imports once, so that every worker forked from it shares the pages: this
 # module, the engine, the result encoders, and kgqa.sparql.policy for the "check_syntax" requests
 # (instead of each worker importing it on its first check). None of them imports a web framework
-# (pinned by tests/test_worker_pool.py).
+# (pinned by tests/store/test_worker_pool.py).
 PRELOAD = ("kgqa.store.pool", "pyoxigraph", "kgqa.sparql.encode", "kgqa.sparql.policy")
 
 

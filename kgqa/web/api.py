@@ -199,7 +199,7 @@ def catalog() -> Response:
 
 def _api_format() -> str:
     # Exactly json/csv/tsv in any ASCII case, or empty: what /openapi.json describes (no stripping,
-    # so "format=%0A" is a 406 like any other unknown value; found by tests/test_fuzz_api.py).
+    # so "format=%0A" is a 406 like any other unknown value; found by tests/web/test_fuzz_api.py).
     wanted = request.args.get("format", "").lower()
     if wanted:
         if wanted not in API_PARAMS:
@@ -224,7 +224,7 @@ def run_canned(name: str) -> Response:
     canned = st.registry.get(name)
     for key in request.args:
         # `request.args.to_dict()` keeps the first value: a repeated parameter (`?first=A&first=B`)
-        # would silently answer for A only, so refuse it (issue 7, tests/test_bad_inputs.py).
+        # would silently answer for A only, so refuse it (issue 7, tests/web/test_bad_inputs.py).
         if len(values := request.args.getlist(key)) > 1:
             raise BadQuery(f"parameter {key!r} is given {len(values)} times; give it once", param=key)
     media = _api_format()

@@ -2,7 +2,7 @@
 
 JSON bodies: Python's `json` accepts `"\\ud800"` (a lone UTF-16 surrogate escape) and returns a `str`
 that cannot be encoded as UTF-8. Handed to a route that echoes it (`/api/ask` repeats the question),
-it made the reply itself fail with a 500 (found by tests/test_fuzz_api.py). Such text is not Unicode
+it made the reply itself fail with a 500 (found by tests/web/test_fuzz_api.py). Such text is not Unicode
 (RFC 8259 §8.2 calls it unpredictable; I-JSON, RFC 7493 §2.1, forbids it), so it is refused where it
 enters, as a 400 naming the escape, before any route sees it. A document nested too deeply for the
 parser (`[` x 5000 raised RecursionError, a 500) is a 400 too.

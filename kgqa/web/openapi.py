@@ -4,7 +4,7 @@ Each blueprint module declares its routes' operations next to them (`kgqa.web.ap
 this module walks the app's URL map and puts them together, with the component schemas they refer
 to. Each canned query also gets its own path (`/api/queries/round-lead`) with its declared
 parameters, so Swagger-style tools show a form per query (grlc's idea). A route whose view declares
-nothing is still listed, as an HTML page described by its docstring; `tests/test_api.py` checks that
+nothing is still listed, as an HTML page described by its docstring; `tests/web/test_api.py` checks that
 every route is declared and that every documented path is a route, so the document cannot drift
 from the code.
 """

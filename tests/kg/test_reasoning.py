@@ -21,7 +21,7 @@ from reasoning import require
 from kgqa.kg.reason import ReasoningError, infer, run_hermit
 from kgqa.kg.triples import KGQA, RES
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 INFERRED = URIRef("https://w3id.org/kgqa/graph/inferred")
 ASSERTED = URIRef("https://w3id.org/kgqa/graph/asserted")
 

@@ -2,7 +2,7 @@
 page loads nothing from another host, and what reaches it from a request is escaped.
 
 The browser behaviour (questions answered, queries run, graphs drawn) is checked in
-``tests/test_browser.py`` on a real server; these tests are the fast, browser-free half.
+``tests/web/test_browser.py`` on a real server; these tests are the fast, browser-free half.
 """
 
 from __future__ import annotations

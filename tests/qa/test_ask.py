@@ -16,7 +16,7 @@ import pytest
 
 from kgqa.web import create_app
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 QUESTIONS = json.loads((ROOT / "tests" / "data" / "questions.json").read_text(encoding="utf-8"))["questions"]
 ARTICLE = (ROOT / "kg" / "sources" / "mondo-finance-2024-03-07.txt").read_text(encoding="utf-8")
 

@@ -17,7 +17,7 @@ import pytest
 from kgqa.kg.generate import TRIPLES_PER_ORG, generate, main, money_label
 from kgqa.kg.materialize import materialize
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 ASSERTED = ox.NamedNode("https://w3id.org/kgqa/graph/asserted")
 ONTOLOGY_GRAPH = ox.NamedNode("https://w3id.org/kgqa/graph/ontology")
 P = (

@@ -15,7 +15,7 @@ from kgqa.kg.build import OUTPUT_FILES, BuildError, Paths, build
 from kgqa.kg.facts import FactError
 from kgqa.kg.staging import install, recover
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _project_copy(tmp_path: Path) -> Paths:

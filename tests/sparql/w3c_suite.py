@@ -1,4 +1,4 @@
-"""The vendored W3C SPARQL 1.1 tests (tests/w3c/), read into plain records for tests/test_w3c.py.
+"""The vendored W3C SPARQL 1.1 tests (tests/sparql/w3c/), read into plain records for tests/test_w3c.py.
 
 Why a module of its own: the manifests are read once at collection time (the test cases are
 parametrised by them), the session fixture needs the same records to build the store, and the
@@ -55,7 +55,7 @@ EVAL_SUITES = tuple(
     )
 )
 PROTOCOL_SUITES = ("sparql11/protocol", "sparql11/service-description")
-# Everything vendored under tests/w3c (scripts/vendor-w3c-tests.py copies exactly these).
+# Everything vendored under tests/sparql/w3c (scripts/vendor-w3c-tests.py copies exactly these).
 ALL_SUITES = SYNTAX_SUITES + EVAL_SUITES + PROTOCOL_SUITES
 
 
@@ -222,7 +222,7 @@ def service_description_cases() -> list[Case]:
     return cases(PROTOCOL_SUITES[1:])
 
 
-# --- expected failures (tests/w3c/expected-failures.txt) --------------------------------------
+# --- expected failures (tests/sparql/w3c/expected-failures.txt) --------------------------------------
 
 EXPECTED_FAILURES = W3C / "expected-failures.txt"
 _CAUSE = re.compile(r"^#\s*cause\s+(\S+)\s*:\s*(.+)$")

@@ -21,7 +21,7 @@ from kgqa.cli.load import load_into_store
 from kgqa.kg.generate import generate
 from kgqa.qa import names as name_index
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 KGQA = str(Path(sys.executable).with_name("kgqa"))
 ARTICLE = ROOT / "kg" / "dist" / "kgqa-kg.trig"
 ONTOLOGY = ROOT / "ontology" / "kgqa.ttl"

@@ -26,8 +26,8 @@ import pytest
 import reasoning
 from rdflib import OWL, RDF, Namespace, URIRef
 
-REPO = Path(__file__).resolve().parents[1]
-DATA = Path(__file__).resolve().parent / "data" / "owl"
+REPO = Path(__file__).resolve().parents[2]
+DATA = Path(__file__).resolve().parents[1] / "data" / "owl"
 ONTOLOGY = REPO / "ontology" / "kgqa.ttl"
 KG = REPO / "kg" / "dist" / "kgqa-kg.owl"
 ONTOLOGY_IRI = "https://w3id.org/kgqa/ontology"

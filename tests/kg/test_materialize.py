@@ -19,7 +19,7 @@ import pytest
 from kgqa.kg.generate import generate
 from kgqa.kg.materialize import compile_rules, main, materialize
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 KGQA = "https://w3id.org/kgqa/ontology#"
 RES = "https://w3id.org/kgqa/resource/"
 ASSERTED = ox.NamedNode("https://w3id.org/kgqa/graph/asserted")

@@ -8,7 +8,7 @@ import pytest
 from kgqa.kg import dates
 from kgqa.kg.facts import FactError, load_facts
 
-FACTS = Path(__file__).resolve().parent.parent / "kg" / "facts"
+FACTS = Path(__file__).resolve().parents[2] / "kg" / "facts"
 
 
 def write(tmp_path: Path, text: str) -> Path:

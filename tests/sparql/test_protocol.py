@@ -1,8 +1,8 @@
 """SPARQL 1.1 Protocol request parsing as pure functions (`kgqa.sparql.protocol`), table-tested.
 
 Each row is a request as plain values and what the protocol makes of it: the query and dataset
-parameters, or the error a client gets. The same rules over HTTP are in tests/test_sparql_protocol.py
-and tests/test_bad_inputs.py; here they need no app, no store and no server.
+parameters, or the error a client gets. The same rules over HTTP are in tests/web/test_sparql_protocol.py
+and tests/web/test_bad_inputs.py; here they need no app, no store and no server.
 """
 
 from __future__ import annotations

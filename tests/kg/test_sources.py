@@ -6,7 +6,7 @@ import pytest
 
 from kgqa.kg.sources import QuoteNotFound, SourceText
 
-ARTICLE = Path(__file__).resolve().parent.parent / "kg" / "sources" / "mondo-finance-2024-03-07.txt"
+ARTICLE = Path(__file__).resolve().parents[2] / "kg" / "sources" / "mondo-finance-2024-03-07.txt"
 
 
 @pytest.fixture(scope="module")

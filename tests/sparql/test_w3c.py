@@ -1,6 +1,6 @@
 """The W3C SPARQL test suites that apply to a read-only, single-dataset query endpoint, run on `/sparql`.
 
-The vendored tests (tests/w3c/README.md): the SPARQL 1.1 syntax, federation, evaluation, protocol and
+The vendored tests (tests/sparql/w3c/README.md): the SPARQL 1.1 syntax, federation, evaluation, protocol and
 service-description suites, and the SPARQL 1.0 syntax suites (every 1.0 query is a valid 1.1 query).
 
 Every request goes through the real endpoint (Flask test client → policy check → query workers →
@@ -15,7 +15,7 @@ What counts as passing (the terminal summary prints the counts, `tests/conftest.
 - evaluation tests: the endpoint's answer equals the expected results (solutions as multisets with
   blank nodes matched, in order under ORDER BY; CONSTRUCT graphs isomorphic);
 - protocol tests: status class, result form and boolean as the manifest says; updates refused.
-Tests failing on today's code are strict xfails listed in tests/w3c/expected-failures.txt.
+Tests failing on today's code are strict xfails listed in tests/sparql/w3c/expected-failures.txt.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ import rdflib
 from rdflib.compare import isomorphic
 
 from kgqa.vocab import INTEGER_TYPES, XSD
-from tests import w3c_suite as w3c
+from tests.sparql import w3c_suite as w3c
 from tests.conftest import MINI_QUERIES
 
 EXPECTED = w3c.expected_failures()

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 pytestmark = pytest.mark.java
 
@@ -95,7 +95,7 @@ def test_killed_while_writing_dist_is_old_or_new_never_mixed(tmp_path: Path) -> 
     # A change whose only effect on the output is the copied ontology file, so the complete new
     # set is known without a second build.
     ontology = root / "ontology" / "kgqa.ttl"
-    ontology.write_bytes(ontology.read_bytes() + b"\n# touched by tests/test_build_kill.py\n")
+    ontology.write_bytes(ontology.read_bytes() + b"\n# touched by tests/kg/test_build_kill.py\n")
     new = {**old, "kgqa.ttl": ontology.read_bytes()}
     proc = _build(root, tmpdir)
     _kill_when(proc, b"[6/6] writing")
