@@ -35,8 +35,8 @@ import rdflib
 from rdflib.compare import isomorphic
 
 from kgqa.vocab import INTEGER_TYPES, XSD
-from tests.sparql import w3c_suite as w3c
 from tests.conftest import MINI_QUERIES
+from tests.sparql import w3c_suite as w3c
 
 EXPECTED = w3c.expected_failures()
 # A graph no query reads: naming it as the only named graph makes the default graph empty

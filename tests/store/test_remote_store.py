@@ -107,7 +107,7 @@ def test_remote_store_runs_no_service_the_review_smuggled(remote_state, trap):
     """The remote `oxigraph serve` has a network: a SERVICE that got past the policy would reach the
     loopback trap from there. The review's three bypasses, and the whole refusal list, reach nothing."""
     from kgqa.web import create_app
-    from tests.test_policy import refused_queries
+    from tests.sparql.test_policy import refused_queries
     from tests.traps import TrapHandler
 
     client = create_app({"TESTING": True}, state=remote_state).test_client()

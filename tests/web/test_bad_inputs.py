@@ -366,7 +366,9 @@ def test_checksum_sees_a_change() -> None:
     import pyoxigraph as ox
 
     store = ox.Store()
-    store.bulk_load(path=str(Path(__file__).resolve().parents[1] / "data" / "service" / "mini.trig"), format=ox.RdfFormat.TRIG)
+    store.bulk_load(
+        path=str(Path(__file__).resolve().parents[1] / "data" / "service" / "mini.trig"), format=ox.RdfFormat.TRIG
+    )
 
     def digest() -> tuple[int, int]:
         row = next(iter(store.query(CHECKSUM)))
