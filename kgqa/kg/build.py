@@ -26,14 +26,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
-from rdflib import RDF, Graph, URIRef
+from rdflib import RDF, RDFS, BNode, Graph, Literal, URIRef
 from rdflib.namespace import OWL
 
 from kgqa.kg import staging as staging_dirs
+from kgqa.kg.explain import explain
 from kgqa.kg.facts import FactError, load_facts
-from kgqa.kg.reason import ReasoningError, infer
+from kgqa.kg.reason import ReasonerResult, ReasoningError, infer, without
 from kgqa.kg.sources import SourceText
-from kgqa.kg.triples import KGQA, RES, build_asserted
+from kgqa.kg.triples import KG_IRI, KGQA, RES, build_asserted
+from kgqa.kg.unique import all_different, named_individuals
 from kgqa.kg.validate import validate
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -48,6 +50,13 @@ OUTPUT_FILES = (
     "kgqa.ttl",
     "catalog-v001.xml",
     "stats.json",
+)
+
+PROTEGE_COMMENT = Literal(
+    "Facts taken from the source article, each with its evidence sentence, as asserted: run a "
+    "reasoner (HermiT) to see what follows from them. kgqa-kg.ttl, kgqa-kg.jsonld and kgqa-kg.trig "
+    "hold the same facts plus what HermiT infers, for SPARQL.",
+    lang="en",
 )
 
 T = TypeVar("T")
@@ -168,8 +177,6 @@ def _rdfxml(graph: Graph) -> bytes:
     """
     from xml.sax.saxutils import escape, quoteattr
 
-    from rdflib import BNode, Literal
-
     known = {str(ns): prefix for prefix, ns in graph.namespaces() if prefix}
     used: dict[str, str] = {str(RDF): "rdf"}
 
@@ -235,11 +242,19 @@ def statistics(asserted: Graph, inferred: Graph) -> dict[str, object]:
     }
 
 
-def write_dist(target: Path, asserted: Graph, inferred: Graph, ontology_path: Path) -> dict[str, object]:
-    """Write every output file into ``target`` (an empty directory)."""
+def write_dist(
+    target: Path, asserted: Graph, inferred: Graph, ontology_path: Path, protege: Graph | None = None
+) -> dict[str, object]:
+    """Write every output file into ``target`` (an empty directory).
+
+    The Turtle, JSON-LD and TriG files hold the materialised graph (asserted + inferred)
+    for SPARQL users and the store, which have no reasoner. The RDF/XML file is for
+    Protégé, which has one: it holds ``protege`` (default: the asserted graph), so that
+    HermiT there shows what follows instead of finding it all asserted already.
+    """
     merged = _sorted_graph(asserted, inferred)
     (target / "kgqa-kg.ttl").write_bytes(merged.serialize(format="turtle", encoding="utf-8"))
-    (target / "kgqa-kg.owl").write_bytes(_rdfxml(merged))
+    (target / "kgqa-kg.owl").write_bytes(_rdfxml(_sorted_graph(asserted if protege is None else protege)))
     (target / "kgqa-kg.jsonld").write_text(_jsonld(merged), encoding="utf-8")
     (target / "kgqa-kg.trig").write_text(_trig(asserted, inferred), encoding="utf-8")
     shutil.copyfile(ontology_path, target / "kgqa.ttl")
@@ -275,7 +290,13 @@ def build(paths: Paths, out: Path | None = None, quiet: bool = False) -> BuildRe
         return facts, SourceText.from_file(source_path)
 
     facts, text = progress.run("reading article and facts", read_facts)
-    asserted = progress.run("building the asserted graph", lambda: build_asserted(facts, text, ontology))
+
+    def build_graph() -> Graph:
+        graph = build_asserted(facts, text, ontology)
+        graph += all_different(named_individuals(graph, ontology))
+        return graph
+
+    asserted = progress.run("building the asserted graph", build_graph)
 
     def check_shapes() -> None:
         violations = validate(asserted, shapes, ontology)
@@ -289,8 +310,23 @@ def build(paths: Paths, out: Path | None = None, quiet: bool = False) -> BuildRe
     held_back = Graph()
     for s in asserted.subjects(RDF.type, KGQA.Unicorn):
         held_back.add((s, RDF.type, KGQA.Unicorn))
-    result = progress.run("reasoning with HermiT (owlready2)", lambda: infer(ontology, asserted, held_back))
+
+    def reason() -> ReasonerResult:
+        try:
+            return infer(ontology, asserted, held_back)
+        except ReasoningError as exc:
+            causes = explain(ontology + asserted)
+            if not causes:
+                raise
+            listing = "\n".join(f"  - {cause}" for cause in causes)
+            raise ReasoningError(f"{exc}\nwhat contradicts what:\n{listing}") from None
+
+    result = progress.run("reasoning with HermiT (owlready2)", reason)
     inferred = mark_rederived(result.inferred, result.rederived)
+    # Protégé users get the asserted graph, with the inferences left to their reasoner: also
+    # without the held-back statements HermiT derives again, so that it shows them inferred.
+    protege = without(asserted, set(result.rederived))
+    protege.set((KG_IRI, RDFS.comment, PROTEGE_COMMENT))
 
     def write() -> dict[str, object]:
         target_parent = (out or paths.dist).parent
@@ -298,7 +334,7 @@ def build(paths: Paths, out: Path | None = None, quiet: bool = False) -> BuildRe
         staging = staging_dirs.make(out or paths.dist)
         staging.chmod(0o755)  # mkdtemp makes it private; kg/dist is for everyone to read
         try:
-            stats = write_dist(staging, asserted, inferred, paths.ontology)
+            stats = write_dist(staging, asserted, inferred, paths.ontology, protege)
             staging_dirs.install(staging, out or paths.dist)
         finally:
             if staging.exists():
@@ -320,9 +356,6 @@ def mark_rederived(inferred: Graph, rederived: frozenset[tuple]) -> Graph:
     as it does for MiniMax and Moonshot AI being unicorns, from their valuations.
     """
     import hashlib
-
-    from rdflib import BNode, Literal
-    from rdflib.namespace import RDFS
 
     out = Graph()
     for triple in inferred:
