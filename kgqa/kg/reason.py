@@ -70,7 +70,10 @@ def run_hermit(ontology: Graph, data: Graph) -> ReasonerResult:
         with inferred_onto:
             owlready2.sync_reasoner_hermit(world, infer_property_values=True, debug=0)
     except OwlReadyInconsistentOntologyError as exc:
-        raise ReasoningError(f"the graph is inconsistent according to HermiT: {exc}") from None
+        detail = str(exc).strip()
+        raise ReasoningError(
+            "the graph is inconsistent according to HermiT" + (f": {detail}" if detail else "")
+        ) from None
     except owlready2.OwlReadyJavaError as exc:
         raise ReasoningError(f"HermiT failed: {exc}") from None
     seconds = time.perf_counter() - started
