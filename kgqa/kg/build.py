@@ -32,7 +32,7 @@ from rdflib.namespace import OWL
 from kgqa.kg import staging as staging_dirs
 from kgqa.kg.explain import explain
 from kgqa.kg.facts import FactError, load_facts
-from kgqa.kg.reason import ReasonerResult, ReasoningError, infer, without
+from kgqa.kg.reason import InconsistentGraphError, ReasonerResult, ReasoningError, infer, without
 from kgqa.kg.sources import SourceText
 from kgqa.kg.triples import KG_IRI, KGQA, RES, build_asserted
 from kgqa.kg.unique import all_different, named_individuals
@@ -314,12 +314,12 @@ def build(paths: Paths, out: Path | None = None, quiet: bool = False) -> BuildRe
     def reason() -> ReasonerResult:
         try:
             return infer(ontology, asserted, held_back)
-        except ReasoningError as exc:
+        except InconsistentGraphError as exc:
             causes = explain(ontology + asserted)
             if not causes:
                 raise
             listing = "\n".join(f"  - {cause}" for cause in causes)
-            raise ReasoningError(f"{exc}\nwhat contradicts what:\n{listing}") from None
+            raise InconsistentGraphError(f"{exc}\nwhat contradicts what:\n{listing}") from None
 
     result = progress.run("reasoning with HermiT (owlready2)", reason)
     inferred = mark_rederived(result.inferred, result.rederived)

@@ -32,6 +32,10 @@ class ReasoningError(Exception):
     """HermiT found the graph inconsistent, or could not run."""
 
 
+class InconsistentGraphError(ReasoningError):
+    """HermiT found the graph inconsistent (it has no model): a fact contradicts another or the ontology."""
+
+
 @dataclass(frozen=True)
 class ReasonerResult:
     inferred: Graph  # new triples only: never one that is also asserted
@@ -71,7 +75,7 @@ def run_hermit(ontology: Graph, data: Graph) -> ReasonerResult:
             owlready2.sync_reasoner_hermit(world, infer_property_values=True, debug=0)
     except OwlReadyInconsistentOntologyError as exc:
         detail = str(exc).strip()
-        raise ReasoningError(
+        raise InconsistentGraphError(
             "the graph is inconsistent according to HermiT" + (f": {detail}" if detail else "")
         ) from None
     except owlready2.OwlReadyJavaError as exc:
