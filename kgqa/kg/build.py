@@ -26,14 +26,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
-from rdflib import RDF, Graph, URIRef
+from rdflib import RDF, RDFS, BNode, Graph, Literal, URIRef
 from rdflib.namespace import OWL
 
 from kgqa.kg import staging as staging_dirs
-from kgqa.kg.facts import FactError, load_facts
-from kgqa.kg.reason import ReasoningError, infer
+from kgqa.kg.explain import explain
+from kgqa.kg.facts import FactError, Facts, load_facts
+from kgqa.kg.reason import InconsistentGraphError, ReasonerResult, ReasoningError, infer, without
 from kgqa.kg.sources import SourceText
-from kgqa.kg.triples import KGQA, RES, build_asserted
+from kgqa.kg.triples import KG_IRI, KGQA, RES, build_asserted
+from kgqa.kg.unique import all_different, named_individuals
 from kgqa.kg.validate import validate
 from kgqa.vocab import ASSERTED_GRAPH, INFERRED_GRAPH, ONTOLOGY_IRI
 
@@ -48,6 +50,13 @@ OUTPUT_FILES = (
     "kgqa.ttl",
     "catalog-v001.xml",
     "stats.json",
+)
+
+PROTEGE_COMMENT = Literal(
+    "Facts taken from the source article, each with its evidence sentence, as asserted: run a "
+    "reasoner (HermiT) to see what follows from them. kgqa-kg.ttl, kgqa-kg.jsonld and kgqa-kg.trig "
+    "hold the same facts plus what HermiT infers, for SPARQL.",
+    lang="en",
 )
 
 T = TypeVar("T")
@@ -168,8 +177,6 @@ def _rdfxml(graph: Graph) -> bytes:
     """
     from xml.sax.saxutils import escape, quoteattr
 
-    from rdflib import BNode, Literal
-
     known = {str(ns): prefix for prefix, ns in graph.namespaces() if prefix}
     used: dict[str, str] = {str(RDF): "rdf"}
 
@@ -235,17 +242,88 @@ def statistics(asserted: Graph, inferred: Graph) -> dict[str, object]:
     }
 
 
-def write_dist(target: Path, asserted: Graph, inferred: Graph, ontology_path: Path) -> dict[str, object]:
-    """Write every output file into ``target`` (an empty directory)."""
+def write_dist(
+    target: Path, asserted: Graph, inferred: Graph, ontology_path: Path, protege: Graph | None = None
+) -> dict[str, object]:
+    """Write every output file into ``target`` (an empty directory).
+
+    The Turtle, JSON-LD and TriG files hold the materialised graph (asserted + inferred)
+    for SPARQL users and the store, which have no reasoner. The RDF/XML file is for
+    Protégé, which has one: it holds ``protege`` (default: the asserted graph), so that
+    HermiT there shows what follows instead of finding it all asserted already.
+    """
     merged = _sorted_graph(asserted, inferred)
     (target / "kgqa-kg.ttl").write_bytes(merged.serialize(format="turtle", encoding="utf-8"))
-    (target / "kgqa-kg.owl").write_bytes(_rdfxml(merged))
+    (target / "kgqa-kg.owl").write_bytes(_rdfxml(_sorted_graph(asserted if protege is None else protege)))
     (target / "kgqa-kg.jsonld").write_text(_jsonld(merged), encoding="utf-8")
     (target / "kgqa-kg.trig").write_text(_trig(asserted, inferred), encoding="utf-8")
     shutil.copyfile(ontology_path, target / "kgqa.ttl")
     (target / "catalog-v001.xml").write_text(CATALOG, encoding="utf-8")
     stats = statistics(asserted, inferred)
     (target / "stats.json").write_text(json.dumps(stats, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    return stats
+
+
+def _read_schema(paths: Paths) -> tuple[Graph, Graph]:
+    try:
+        return Graph().parse(paths.ontology, format="turtle"), Graph().parse(paths.shapes, format="turtle")
+    except Exception as exc:  # rdflib raises several parser exception types
+        raise BuildError(f"cannot parse the ontology or shapes: {exc}") from None
+
+
+def _read_facts(paths: Paths) -> tuple[Facts, SourceText]:
+    facts = load_facts(paths.facts)
+    assert facts.source is not None
+    source_path = paths.sources / facts.source.file
+    if not source_path.is_file():
+        raise FactError("source.yaml", f"source file {source_path} does not exist")
+    return facts, SourceText.from_file(source_path)
+
+
+def _build_graph(facts: Facts, text: SourceText, ontology: Graph) -> Graph:
+    graph = build_asserted(facts, text, ontology)
+    graph += all_different(named_individuals(graph, ontology))
+    return graph
+
+
+def _check_shapes(asserted: Graph, shapes: Graph, ontology: Graph) -> None:
+    violations = validate(asserted, shapes, ontology)
+    if violations:
+        listing = "\n".join(f"  - {v}" for v in violations)
+        raise BuildError(f"the graph violates {len(violations)} SHACL constraint(s):\n{listing}")
+
+
+def _reason(ontology: Graph, asserted: Graph) -> ReasonerResult:
+    """HermiT's conclusions; an inconsistency is reported with what contradicts what.
+
+    The article's "these five are unicorns" is held back from the reasoner so that the inferred
+    graph shows which unicorns HermiT derives from valuations alone.
+    """
+    held_back = Graph()
+    for s in asserted.subjects(RDF.type, KGQA.Unicorn):
+        held_back.add((s, RDF.type, KGQA.Unicorn))
+    try:
+        return infer(ontology, asserted, held_back)
+    except InconsistentGraphError as exc:
+        causes = explain(ontology + asserted)
+        if not causes:
+            raise
+        listing = "\n".join(f"  - {cause}" for cause in causes)
+        raise InconsistentGraphError(f"{exc}\nwhat contradicts what:\n{listing}") from None
+
+
+def _write(paths: Paths, out: Path | None, asserted: Graph, inferred: Graph, protege: Graph) -> dict[str, object]:
+    """Write every file into a staging directory, then swap it in whole (a killed build leaves the old)."""
+    target_parent = (out or paths.dist).parent
+    target_parent.mkdir(parents=True, exist_ok=True)
+    staging = staging_dirs.make(out or paths.dist)
+    staging.chmod(0o755)  # mkdtemp makes it private; kg/dist is for everyone to read
+    try:
+        stats = write_dist(staging, asserted, inferred, paths.ontology, protege)
+        staging_dirs.install(staging, out or paths.dist)
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging)
     return stats
 
 
@@ -257,55 +335,17 @@ def build(paths: Paths, out: Path | None = None, quiet: bool = False) -> BuildRe
     report = BuildReport()
     progress = _Progress(report, quiet)
     staging_dirs.recover(paths.dist)
-
-    def read_schema() -> tuple[Graph, Graph]:
-        try:
-            return Graph().parse(paths.ontology, format="turtle"), Graph().parse(paths.shapes, format="turtle")
-        except Exception as exc:  # rdflib raises several parser exception types
-            raise BuildError(f"cannot parse the ontology or shapes: {exc}") from None
-
-    ontology, shapes = progress.run("reading ontology and shapes", read_schema)
-
-    def read_facts():
-        facts = load_facts(paths.facts)
-        assert facts.source is not None
-        source_path = paths.sources / facts.source.file
-        if not source_path.is_file():
-            raise FactError("source.yaml", f"source file {source_path} does not exist")
-        return facts, SourceText.from_file(source_path)
-
-    facts, text = progress.run("reading article and facts", read_facts)
-    asserted = progress.run("building the asserted graph", lambda: build_asserted(facts, text, ontology))
-
-    def check_shapes() -> None:
-        violations = validate(asserted, shapes, ontology)
-        if violations:
-            listing = "\n".join(f"  - {v}" for v in violations)
-            raise BuildError(f"the graph violates {len(violations)} SHACL constraint(s):\n{listing}")
-
-    progress.run("validating with SHACL (pySHACL)", check_shapes)
-    # The article's "these five are unicorns" is held back from the reasoner so that the
-    # inferred graph shows which unicorns HermiT derives from valuations alone.
-    held_back = Graph()
-    for s in asserted.subjects(RDF.type, KGQA.Unicorn):
-        held_back.add((s, RDF.type, KGQA.Unicorn))
-    result = progress.run("reasoning with HermiT (owlready2)", lambda: infer(ontology, asserted, held_back))
+    ontology, shapes = progress.run("reading ontology and shapes", lambda: _read_schema(paths))
+    facts, text = progress.run("reading article and facts", lambda: _read_facts(paths))
+    asserted = progress.run("building the asserted graph", lambda: _build_graph(facts, text, ontology))
+    progress.run("validating with SHACL (pySHACL)", lambda: _check_shapes(asserted, shapes, ontology))
+    result = progress.run("reasoning with HermiT (owlready2)", lambda: _reason(ontology, asserted))
     inferred = mark_rederived(result.inferred, result.rederived)
-
-    def write() -> dict[str, object]:
-        target_parent = (out or paths.dist).parent
-        target_parent.mkdir(parents=True, exist_ok=True)
-        staging = staging_dirs.make(out or paths.dist)
-        staging.chmod(0o755)  # mkdtemp makes it private; kg/dist is for everyone to read
-        try:
-            stats = write_dist(staging, asserted, inferred, paths.ontology)
-            staging_dirs.install(staging, out or paths.dist)
-        finally:
-            if staging.exists():
-                shutil.rmtree(staging)
-        return stats
-
-    report.stats = progress.run(f"writing {out or paths.dist}", write)
+    # Protégé users get the asserted graph, with the inferences left to their reasoner: also
+    # without the held-back statements HermiT derives again, so that it shows them inferred.
+    protege = without(asserted, set(result.rederived))
+    protege.set((KG_IRI, RDFS.comment, PROTEGE_COMMENT))
+    report.stats = progress.run(f"writing {out or paths.dist}", lambda: _write(paths, out, asserted, inferred, protege))
     return report
 
 
@@ -320,9 +360,6 @@ def mark_rederived(inferred: Graph, rederived: frozenset[tuple]) -> Graph:
     as it does for MiniMax and Moonshot AI being unicorns, from their valuations.
     """
     import hashlib
-
-    from rdflib import BNode, Literal
-    from rdflib.namespace import RDFS
 
     out = Graph()
     for triple in inferred:

@@ -34,6 +34,10 @@ class ReasoningError(Exception):
     """HermiT found the graph inconsistent, or could not run."""
 
 
+class InconsistentGraphError(ReasoningError):
+    """HermiT found the graph inconsistent (it has no model): a fact contradicts another or the ontology."""
+
+
 @dataclass(frozen=True)
 class ReasonerResult:
     inferred: Graph  # new triples only: never one that is also asserted
@@ -72,7 +76,10 @@ def run_hermit(ontology: Graph, data: Graph) -> ReasonerResult:
         with inferred_onto:
             owlready2.sync_reasoner_hermit(world, infer_property_values=True, debug=0)
     except OwlReadyInconsistentOntologyError as exc:
-        raise ReasoningError(f"the graph is inconsistent according to HermiT: {exc}") from None
+        detail = str(exc).strip()
+        raise InconsistentGraphError(
+            "the graph is inconsistent according to HermiT" + (f": {detail}" if detail else "")
+        ) from None
     except owlready2.OwlReadyJavaError as exc:
         raise ReasoningError(f"HermiT failed: {exc}") from None
     seconds = time.perf_counter() - started
@@ -145,6 +152,29 @@ def rdfs_closure(ontology: Graph, data: Graph) -> Graph:
     return closure
 
 
+def without(graph: Graph, triples: set[tuple]) -> Graph:
+    """``graph`` less ``triples`` and the axiom annotations on them.
+
+    An annotated axiom's ``owl:Axiom`` node restates its triple, and OWL tools (owlready2,
+    the OWL API) read it as an assertion of that triple: it has to go too.
+    """
+    hidden_axioms = {
+        axiom
+        for axiom in graph.subjects(RDF.type, OWL.Axiom)
+        if (
+            graph.value(axiom, OWL.annotatedSource),
+            graph.value(axiom, OWL.annotatedProperty),
+            graph.value(axiom, OWL.annotatedTarget),
+        )
+        in triples
+    }
+    out = Graph()
+    for triple in graph:
+        if triple not in triples and triple[0] not in hidden_axioms:
+            out.add(triple)
+    return out
+
+
 def infer(ontology: Graph, asserted: Graph, held_back: Graph | None = None) -> ReasonerResult:
     """Everything the store should know beyond ``asserted``: HermiT's conclusions + RDFS closure.
 
@@ -156,22 +186,7 @@ def infer(ontology: Graph, asserted: Graph, held_back: Graph | None = None) -> R
     """
     reasoner_input = asserted
     if held_back is not None and len(held_back):
-        # Leave out the held-back triples and the axiom annotations on them (an annotated
-        # axiom's owl:Axiom node restates the triple, and owlready2 reads it as asserted).
-        hidden_axioms = {
-            axiom
-            for axiom in asserted.subjects(RDF.type, OWL.Axiom)
-            if (
-                asserted.value(axiom, OWL.annotatedSource),
-                asserted.value(axiom, OWL.annotatedProperty),
-                asserted.value(axiom, OWL.annotatedTarget),
-            )
-            in held_back
-        }
-        reasoner_input = Graph()
-        for triple in asserted:
-            if triple not in held_back and triple[0] not in hidden_axioms:
-                reasoner_input.add(triple)
+        reasoner_input = without(asserted, set(held_back))
         # The full graph must be consistent too: check it first (HermiT, same as below).
         run_hermit(ontology, asserted)
     result = run_hermit(ontology, reasoner_input)

@@ -4,7 +4,7 @@ Provenance follows two standard patterns, chosen so that both Protégé and SPAR
 users see it:
 - n-ary fact nodes (rounds, investments, amounts, positions, relationships, statistics,
   claims) link to their evidence with ``kgqa:hasEvidence`` (a sub-property of
-  ``prov:wasDerivedFrom``);
+  ``prov:wasInfluencedBy``, which PROV-O allows on activities such as rounds);
 - binary facts (class membership, labels, hasSubsidiary, developedBy, ...) carry an OWL
   axiom annotation ``kgqa:evidence`` on the asserted axiom, which Protégé shows on the
   assertion itself.

@@ -13,6 +13,7 @@ import pytest
 
 from kgqa.kg.build import OUTPUT_FILES, BuildError, Paths, build
 from kgqa.kg.facts import FactError
+from kgqa.kg.reason import ReasoningError
 from kgqa.kg.staging import install, recover
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -160,3 +161,59 @@ def test_staging_left_by_a_killed_build_is_removed(tmp_path: Path) -> None:
     remove_abandoned(tmp_path, ".dist-")
     assert not abandoned.exists()
     assert running.exists()
+
+
+# The angel round of 01.AI listed a second time as a Series B round: one round, two round
+# types. roundType is functional, so without unique names HermiT would conclude that Angel
+# and SeriesB are one value (and AngelRound ≡ SeriesBRound) and carry on.
+CONTRADICTION = """
+  - id: 01_AI_angel_round
+    company: 01_AI
+    type: SeriesB
+    evidence: "In the angel wheel of zero and one thousand things, there is only one investor in Alibaba Cloud."
+"""
+ROUND_TYPE_CONFLICT = (
+    "kgr:01_AI_angel_round has two values for the functional property kgqa:roundType: "
+    "kgqa:Angel (asserted) and kgqa:SeriesB (asserted), which the graph declares different (owl:AllDifferent)"
+)
+
+
+def test_round_with_two_round_types_fails_the_build_with_exit_1(tmp_path: Path) -> None:
+    """`kgqa build` exits 1 and names the round and its two types; kg/dist/ is untouched.
+
+    The SHACL shapes are the first to see it (at most one roundType).
+    """
+    paths = _project_copy(tmp_path)
+    before = _snapshot(paths.dist)
+    _break(paths, "rounds.yaml", "\nrounds:\n", "\nrounds:\n" + CONTRADICTION)
+    result = subprocess.run(
+        [sys.executable, "-m", "kgqa.kg.build", "--root", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+    assert result.returncode == 1, result.stderr
+    assert "kgqa build failed: the graph violates 1 SHACL constraint" in result.stderr, result.stderr
+    assert "01_AI_angel_round" in result.stderr and "roundType" in result.stderr, result.stderr
+    assert "kg/dist/ was left unchanged." in result.stderr
+    assert _snapshot(paths.dist) == before
+
+
+@pytest.mark.java
+def test_reasoner_rejects_two_round_types_by_unique_names(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Past SHACL, HermiT finds the same round inconsistent, and the build says why.
+
+    What Protégé users reason over has no SHACL: there, only owl:AllDifferent on the round
+    types turns the second type into a contradiction instead of Angel = SeriesB.
+    """
+    import kgqa.kg.build as build_module
+
+    paths = _project_copy(tmp_path)
+    before = _snapshot(paths.dist)
+    _break(paths, "rounds.yaml", "\nrounds:\n", "\nrounds:\n" + CONTRADICTION)
+    monkeypatch.setattr(build_module, "validate", lambda *graphs: [])
+    with pytest.raises(ReasoningError) as info:
+        build(paths, quiet=True)
+    assert "inconsistent according to HermiT" in str(info.value)
+    assert ROUND_TYPE_CONFLICT in str(info.value)
+    assert _snapshot(paths.dist) == before

@@ -24,7 +24,7 @@ from urllib.parse import urlparse
 import owlapi
 import pytest
 import reasoning
-from rdflib import OWL, RDF, Namespace, URIRef
+from rdflib import OWL, RDF, RDFS, BNode, Dataset, Graph, Namespace, URIRef
 
 REPO = Path(__file__).resolve().parents[2]
 DATA = Path(__file__).resolve().parents[1] / "data" / "owl"
@@ -70,6 +70,22 @@ def owlapi_report(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], d
             path = published(name)
             reports[name] = owlapi.check(path, merged_out=out_dir / f"{name}-merged.owl")
         return reports[name]
+
+    return get
+
+
+@pytest.fixture(scope="module")
+def hermit(owlapi_report) -> Callable[[str], reasoning.Reasoning]:
+    """HermiT's conclusions on the imports closure the OWL API merged, one run per file per session."""
+    results: dict[str, reasoning.Reasoning] = {}
+
+    def get(name: str) -> reasoning.Reasoning:
+        if name not in results:
+            reasoning.require()
+            report = owlapi_report(name)
+            assert report.get("merged"), owlapi.describe(report)
+            results[name] = reasoning.reason(report["merged"])
+        return results[name]
 
     return get
 
@@ -235,12 +251,9 @@ def test_rdfxml_module_maps_by_xml_base_only_without_catalog(tmp_path: Path) -> 
 
 @pytest.mark.java
 @pytest.mark.parametrize("name", PUBLISHED)
-def test_consistent_under_hermit(name: str, owlapi_report) -> None:
+def test_consistent_under_hermit(name: str, hermit) -> None:
     """HermiT on the imports closure as the OWL API merged it: consistent, every class satisfiable."""
-    reasoning.require()
-    report = owlapi_report(name)
-    assert report.get("merged"), owlapi.describe(report)
-    result = reasoning.reason(report["merged"])
+    result = hermit(name)
     assert result.consistent, f"HermiT: {name} is inconsistent"
     assert result.unsatisfiable == [], f"unsatisfiable classes: {result.unsatisfiable}"
 
@@ -276,3 +289,55 @@ def test_reasoning_helper_inferences_and_failures() -> None:
 
     with pytest.raises(reasoning.ReasonerError, match="Non-simple property"):
         reasoning.reason(DATA / "not-dl.ttl")
+
+
+# What the README promises a Protégé user sees after starting HermiT on kgqa-kg.owl: each
+# is left to the reasoner (not asserted in the file) and follows from what is.
+KGR = Namespace("https://w3id.org/kgqa/resource/")
+KGQA_NS = Namespace(ONTOLOGY_IRI + "#")
+PROTEGE_INFERENCES = [
+    # Unicorn: a start-up whose US-dollar valuation is at least 1 billion (decimal facet)
+    (KGR.MiniMax, RDF.type, KGQA_NS.Unicorn),
+    (KGR.Moonshot_AI, RDF.type, KGQA_NS.Unicorn),
+    # an investment by a subsidiary counts for its parent: Alibaba Cloud's angel investment
+    (KGR.Alibaba_Group, KGQA_NS.investsIn, KGR["01_AI"]),
+    # Alibaba Group as an investor in all five start-ups
+    (KGR.Alibaba_Group, KGQA_NS.investsIn, KGR.MiniMax),
+    (KGR.Alibaba_Group, KGQA_NS.investsIn, KGR.Moonshot_AI),
+    (KGR.Alibaba_Group, KGQA_NS.investsIn, KGR.Zhipu_AI),
+    (KGR.Alibaba_Group, KGQA_NS.investsIn, KGR.Baichuan_Intelligence),
+    # inverses
+    (KGR.MiniMax, KGQA_NS.hasInvestor, KGR.Alibaba_Group),
+    (KGR["MiniMax_round_2024-03"], KGQA_NS.hasLeadInvestor, KGR.Alibaba_Group),
+    # defined classes and super-classes
+    (KGR.Alibaba_Group, RDF.type, KGQA_NS.Investor),
+    (KGR.MiniMax, RDF.type, KGQA_NS.VentureBackedCompany),
+    (KGR.MiniMax, RDF.type, KGQA_NS.Organization),
+]
+
+
+@pytest.mark.java
+@pytest.mark.parametrize("triple", PROTEGE_INFERENCES, ids=lambda t: " ".join(str(x).rsplit("/", 1)[-1] for x in t))
+def test_hermit_in_protege_infers_what_the_readme_says(triple: tuple, hermit) -> None:
+    """kgqa-kg.owl leaves these to the reasoner, and HermiT derives them (what Protégé shows in yellow)."""
+    result = hermit("kg")
+    assert triple not in result.asserted, f"{triple} is asserted in kgqa-kg.owl: Protégé would show nothing new"
+    assert result.holds(*triple), f"HermiT does not derive {triple} from kgqa-kg.owl"
+
+
+def test_protege_file_holds_no_inferred_triple() -> None:
+    """kgqa-kg.owl is the asserted graph: none of kgqa-kg.trig's inferred triples, all its asserted facts."""
+    dataset = Dataset()
+    dataset.parse(REPO / "kg" / "dist" / "kgqa-kg.trig", format="trig")
+    inferred = {t for t in dataset.graph(URIRef("https://w3id.org/kgqa/graph/inferred")) if not _blank(t)}
+    asserted = {t for t in dataset.graph(URIRef("https://w3id.org/kgqa/graph/asserted")) if not _blank(t)}
+    protege = {t for t in Graph().parse(published("kg"), format="xml") if not _blank(t)}
+    assert inferred and not (protege & inferred)
+    # The asserted facts, less the article's "MiniMax and Moonshot AI are unicorns" (HermiT derives it).
+    left_out = {t for t in asserted - protege if t[1] != RDFS.comment}  # the header says which file it is
+    assert left_out == {(KGR.MiniMax, RDF.type, KGQA_NS.Unicorn), (KGR.Moonshot_AI, RDF.type, KGQA_NS.Unicorn)}
+    assert (KGR.Zhipu_AI, RDF.type, KGQA_NS.Unicorn) in protege  # asserted only: no valuation to derive it from
+
+
+def _blank(triple: tuple) -> bool:
+    return any(isinstance(term, BNode) for term in triple)
