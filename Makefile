@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt | sha1su
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: help venv sysdeps build run test test-fast lint bench owlcheck clean
+.PHONY: help venv sysdeps build run test test-fast lint bench eval owlcheck clean
 
 help:
 	@echo "make run    build the graph and serve it on http://$(HOST):$(PORT)"
@@ -14,6 +14,7 @@ help:
 	@echo "make build  rebuild kg/dist/ from ontology/, kg/sources/ and kg/facts/"
 	@echo "make lint   ruff + dependency audit"
 	@echo "make bench  benchmarks (prints a table, writes bench/results/)"
+	@echo "make eval   score the question answerer on tests/data/questions*.json, per family"
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -47,6 +48,9 @@ bench: venv
 	$(BIN)/python -m pip install -q --disable-pip-version-check -c constraints.txt -e '.[dev,bench]'
 	$(BIN)/python -m bench $(BENCH_ARGS)
 	$(BIN)/python -m tests.load --seconds 25
+
+eval: venv
+	$(BIN)/kgqa eval $(sort $(wildcard tests/data/questions*.json)) $(EVAL_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -11,9 +11,10 @@ import json
 import logging
 import signal
 import sys
+import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -353,21 +354,31 @@ def cmd_query(args: argparse.Namespace) -> int:
 # --- ask ---------------------------------------------------------------------------------------
 
 
-def cmd_ask(args: argparse.Namespace) -> int:
-    """Answer a question like `/api/ask` does (the Q&A itself lives in `kgqa.qa.ask`, issue 4)."""
-    from kgqa.qa.ask import answer_question, asker_for
+def _open_for_questions(args: argparse.Namespace, command: str) -> Any:
+    """The state the question answerer needs, or None after saying why it cannot have one."""
     from kgqa.qa.names import INDEX_QUERY
     from kgqa.state import open_state
 
     state = open_state(settings=_settings(args, workers=1))
+    if INDEX_QUERY not in state.registry:
+        print(
+            f"kgqa {command}: the canned queries in {state.settings.queries_dir} have no "
+            f"`{INDEX_QUERY}` query, which the question answerer reads its entity index from",
+            file=sys.stderr,
+        )
+        state.close()
+        return None
+    return state
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    """Answer a question like `/api/ask` does (the Q&A itself lives in `kgqa.qa.ask`, issue 4)."""
+    from kgqa.qa.ask import answer_question, asker_for
+
+    state = _open_for_questions(args, "ask")
+    if state is None:
+        return 2
     try:
-        if INDEX_QUERY not in state.registry:
-            print(
-                f"kgqa ask: the canned queries in {state.settings.queries_dir} have no "
-                f"`{INDEX_QUERY}` query, which the question answerer reads its entity index from",
-                file=sys.stderr,
-            )
-            return 2
         try:
             reply = answer_question(args.question, asker_for(state))
         except ValueError as exc:
@@ -389,6 +400,81 @@ def cmd_ask(args: argparse.Namespace) -> int:
             bindings = ", ".join(f"{k} = {v}" for k, v in (reply.get("bindings") or {}).items())
             print(f"  query: {reply['query']}" + (f" ({bindings})" if bindings else ""))
     return 0
+
+
+# --- eval --------------------------------------------------------------------------------------
+
+
+def _http_asker(base: str) -> Callable[[str], dict]:
+    """Ask a running service (`--base URL`), as a user's client would."""
+
+    def ask(question: str) -> dict:
+        url = base.rstrip("/") + "/api/ask?" + urllib.parse.urlencode({"q": question})
+        request = urllib.request.Request(url, headers={"Accept": "application/json"})
+        try:
+            with urllib.request.urlopen(request, timeout=60) as resp:
+                return json.load(resp)
+        except urllib.error.HTTPError as exc:
+            return {"status": "error", "answers": [], "explanation": f"HTTP {exc.code}"}
+
+    return ask
+
+
+def _local_asker(state: Any) -> Callable[[str], dict]:
+    from kgqa.qa.ask import answer_question, asker_for
+
+    asker = asker_for(state)
+
+    def ask(question: str) -> dict:
+        try:
+            return answer_question(question, asker)
+        except ValueError as exc:  # what /api/ask answers with a 400
+            return {"status": "error", "answers": [], "explanation": str(exc)}
+
+    return ask
+
+
+def _print_eval(name: str, outcomes: Sequence[Any], verbose: bool) -> None:
+    from kgqa.qa.evaluate import table
+
+    print(f"{name}: {len(outcomes)} questions")
+    if verbose:
+        for o in outcomes:
+            if o.verdict != "right":
+                print(f"  {o.verdict.upper():6} [{o.question.family}] {o.question.text} -- {o.why}")
+    print(table(outcomes))
+    print()
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    """Score the question answerer on question files: accuracy, answer rate, precision, latency."""
+    from kgqa.qa.evaluate import load, run, tallies
+
+    try:
+        files = [(path, *load(path)) for path in args.files]
+    except ValueError as exc:
+        print(f"kgqa eval: {exc}", file=sys.stderr)
+        return 2
+    state = None if args.base else _open_for_questions(args, "eval")
+    if state is None and not args.base:
+        return 2
+    try:
+        ask = _http_asker(args.base) if args.base else _local_asker(state)
+        results = {str(path): run(questions, ask, aliases) for path, questions, aliases in files}
+    except OSError as exc:  # the service at --base cannot be reached
+        print(f"kgqa eval: cannot reach {args.base}: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        if state is not None:
+            state.close()
+    if args.json:
+        report = {name: {family: t.metrics() for family, t in tallies(outs).items()} for name, outs in results.items()}
+        print(json.dumps(report, indent=2))
+    else:
+        for name, outcomes in results.items():
+            _print_eval(name, outcomes, args.verbose)
+    worst = min(tallies(outs)["all"].right / max(1, len(outs)) for outs in results.values())
+    return 1 if args.min_accuracy is not None and worst < args.min_accuracy else 0
 
 
 # --- main --------------------------------------------------------------------------------------
@@ -463,6 +549,13 @@ def build_parser() -> argparse.ArgumentParser:
     query.add_argument("--format", choices=["json", "csv", "tsv", "table"], default="table")
     _add_store_options(query)
 
+    evaluate = sub.add_parser("eval", help="score the question answerer on question files (per family)")
+    evaluate.add_argument("files", nargs="+", metavar="FILE.json", help="question files (tests/data/questions.json)")
+    evaluate.add_argument("--base", metavar="URL", help="ask a running service instead of answering in process")
+    evaluate.add_argument("--verbose", "-v", action="store_true", help="list every question not answered right")
+    evaluate.add_argument("--json", action="store_true", help="the table as JSON")
+    evaluate.add_argument("--min-accuracy", type=float, metavar="X", help="exit 1 when a file scores below X")
+    _add_store_options(evaluate)
     ask = sub.add_parser("ask", help="answer a question in English")
     ask.add_argument("question")
     ask.add_argument("--json", action="store_true")
@@ -483,7 +576,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         module = importlib.import_module(f"kgqa.kg.{'generate' if argv[0] == 'generate' else 'materialize'}")
         return int(module.main(argv[1:]) or 0)
     args = build_parser().parse_args(argv)
-    commands = {"serve": cmd_serve, "load": cmd_load, "query": cmd_query, "ask": cmd_ask}
+    commands = {"serve": cmd_serve, "load": cmd_load, "query": cmd_query, "ask": cmd_ask, "eval": cmd_eval}
     try:
         return commands[args.command](args)
     except SettingsError as exc:  # the command could not run: exit 2, like a bad argument
