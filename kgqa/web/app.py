@@ -15,7 +15,7 @@ from flask import Flask, Response
 
 from kgqa.settings import ENV_PREFIX, Settings
 from kgqa.state import open_state
-from kgqa.web import api, ask, entities, openapi, pages, sparql
+from kgqa.web import api, ask, compress, entities, openapi, pages, sparql
 from kgqa.web import errors as web_errors
 from kgqa.web.guards import CONTENT_SECURITY_POLICY, RequestGuard, StrictJSONProvider
 from kgqa.web.reload import LiveState
@@ -75,6 +75,7 @@ def create_app(config: Mapping[str, Any] | None = None, *, state: Any = None) ->
     app.register_blueprint(openapi.bp)
     app.register_blueprint(ask.bp)
     app.register_blueprint(pages.bp)
+    compress.init_app(app)
 
     if settings.cors:
 
