@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from kgqa.qa.coverage import check as coverage_of
 from kgqa.qa.intents import NotUnderstood, Reading, prepare, understand
 from kgqa.qa.linker import STOPWORDS, Linker, Target, normalise
 from kgqa.qa.names import NameRow, for_state
@@ -84,9 +85,19 @@ class Asker:
         """The /api/ask reply for ``question`` (its shape: the README, "Questions in plain language")."""
         parsed = prepare(question, self.linker)
         reading = understand(parsed)
+        coverage = coverage_of(parsed, reading) if isinstance(reading, Reading) else None
+        if isinstance(reading, Reading) and coverage is not None and coverage.unexplained:
+            reading = NotUnderstood(
+                f"I could read part of this as \u201c{reading.why}\u201d, but not the words "
+                + ", ".join(f"\u201c{w}\u201d" for w in coverage.unexplained)
+                + "; rather than answer a different question, I don't answer"
+            )
         if isinstance(reading, NotUnderstood):
             return self._reply(question, "unknown", [], explanation=reading.reason)
         run = self.run(reading.query, reading.bindings)
+        if coverage is not None and coverage.dated:
+            # Only rows of the month/year the question names: the date is a constraint, not noise.
+            run = QueryRun(run.sparql, [r for r in run.rows if coverage.fits(value(r, "date") or "")])
         builder = getattr(self, "_" + reading.answer.replace("-", "_"))
         answers, evidence_rows, explanation = builder(reading, run.rows)
         bindings = {k: str(v) for k, v in reading.bindings.items()}
