@@ -246,7 +246,8 @@ class TripleBuilder:
             if (name.name, name.lang) in seen:
                 raise FactError(name.prov.where, f"entity {entity.id}: name {name.name!r} given twice")
             seen.add((name.name, name.lang))
-            self.assert_annotated(iri, self._name_property(name, preferred), Literal(name.name, lang=name.lang), name.prov)
+            prop = self._name_property(name, preferred)
+            self.assert_annotated(iri, prop, Literal(name.name, lang=name.lang), name.prov)
 
     @staticmethod
     def _name_property(name: Name, preferred: set[str]) -> URIRef:
