@@ -1,6 +1,6 @@
 """Local declarations for the Protégé file, so that it stays OWL 2 DL without its import.
 
-``kgqa-kg.owl`` imports the ontology by its IRI, ``https://w3id.org/kgqa/ontology``, which
+``kgqa-kg.owl`` imports the ontology by its w3id IRI (``kgqa.vocab.ONTOLOGY_IRI``), which
 resolves offline only through ``catalog-v001.xml`` next to it (and online only once the w3id
 redirect is registered). Opened without the catalog, the OWL API cannot tell whether
 ``kgqa:fundedOrganization`` is an object, data or annotation property, and the OWL 2 DL profile
