@@ -30,6 +30,7 @@ from rdflib import RDF, RDFS, BNode, Graph, Literal, URIRef
 from rdflib.namespace import OWL
 
 from kgqa.kg import staging as staging_dirs
+from kgqa.kg.declare import declarations
 from kgqa.kg.explain import explain
 from kgqa.kg.facts import FactError, Facts, load_facts
 from kgqa.kg.reason import InconsistentGraphError, ReasonerResult, ReasoningError, infer, without
@@ -345,6 +346,8 @@ def build(paths: Paths, out: Path | None = None, quiet: bool = False) -> BuildRe
     # without the held-back statements HermiT derives again, so that it shows them inferred.
     protege = without(asserted, set(result.rederived))
     protege.set((KG_IRI, RDFS.comment, PROTEGE_COMMENT))
+    # Declared again locally, so that the file is OWL 2 DL even when its import does not resolve.
+    protege += declarations(protege, ontology)
     report.stats = progress.run(f"writing {out or paths.dist}", lambda: _write(paths, out, asserted, inferred, protege))
     return report
 

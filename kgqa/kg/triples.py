@@ -27,8 +27,8 @@ from rdflib import RDF, RDFS, XSD, BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import OWL, PROV, SKOS
 
 from kgqa import vocab
-from kgqa.kg import dates
-from kgqa.kg.facts import Amount, BinaryFact, Claim, Dating, FactError, Facts, Investment, Provenance
+from kgqa.kg import dates, header
+from kgqa.kg.facts import Amount, BinaryFact, Claim, Dating, FactError, Facts, Investment, Name, Provenance
 from kgqa.kg.sources import QuoteNotFound, SourceText
 
 KGQA = Namespace(vocab.ONTOLOGY_NS)
@@ -203,18 +203,10 @@ class TripleBuilder:
         g.add((KG_IRI, RDF.type, OWL.Ontology))
         g.add((KG_IRI, OWL.imports, ONTOLOGY_IRI))
         g.add((KG_IRI, OWL.versionIRI, URIRef(f"{KG_IRI}/{self.facts.source.id}")))  # type: ignore[union-attr]
-        g.add((KG_IRI, RDFS.label, Literal("kgqa knowledge graph", lang="en")))
-        g.add(
-            (
-                KG_IRI,
-                RDFS.comment,
-                Literal(
-                    "Facts taken from the source article, each with its evidence sentence, plus the "
-                    "triples the HermiT reasoner infers from them (listed separately in kgqa-kg.trig).",
-                    lang="en",
-                ),
-            )
-        )
+        source = self.facts.source
+        assert source is not None
+        for prop, value in header.statements(source, self.source_iri, self.labels.get(source.publisher, "")):
+            g.add((KG_IRI, prop, value))
 
     def _external_records(self) -> None:
         g = self.graph
@@ -249,12 +241,29 @@ class TripleBuilder:
         self.assert_annotated(iri, RDFS.label, Literal(pref.name, lang=pref.lang), pref.prov)
         self.assert_annotated(iri, SKOS.prefLabel, Literal(pref.name, lang=pref.lang), pref.prov)
         seen = {(pref.name, pref.lang)}
+        preferred = {pref.lang}
         for name in entity.names:
             if (name.name, name.lang) in seen:
                 raise FactError(name.prov.where, f"entity {entity.id}: name {name.name!r} given twice")
             seen.add((name.name, name.lang))
-            prop = SKOS.hiddenLabel if name.kind == "hidden" else SKOS.altLabel
+            prop = self._name_property(name, preferred)
             self.assert_annotated(iri, prop, Literal(name.name, lang=name.lang), name.prov)
+
+    @staticmethod
+    def _name_property(name: Name, preferred: set[str]) -> URIRef:
+        """skos:prefLabel for the first shown name in a language with none yet (the first Chinese
+        name listed), else altLabel, or hiddenLabel for the article's mistranslations.
+
+        SKOS allows one preferred label per language, and makes preferred and alternative labels
+        disjoint: the Chinese name that becomes preferred is not repeated as an alternative. It keeps
+        the provenance the curators gave it (their record of Chinese names), never the article's.
+        """
+        if name.kind == "hidden":
+            return SKOS.hiddenLabel
+        if name.lang not in preferred:
+            preferred.add(name.lang)
+            return SKOS.prefLabel
+        return SKOS.altLabel
 
     def _amount(self, iri: URIRef, amount: Amount, where: str) -> URIRef:
         """An amount node citing the evidence of its own figure (never its round's or statistic's)."""

@@ -75,7 +75,9 @@ class Asker:
         for iri, label, name, name_kind, kind in names:
             kinds.setdefault(iri, set()).add(kind.rsplit("#", 1)[-1])
             self.labels[iri] = label or iri
-            if name_kind in ("alt", "hidden") and name not in self.alt_labels.setdefault(iri, []):
+            # Every name but the English label: aliases, hidden names, preferred names in other languages.
+            also = name_kind in ("alt", "hidden") or name != label
+            if also and name not in self.alt_labels.setdefault(iri, []):
                 self.alt_labels[iri].append(name)
         targets = {iri: Target(iri, self.labels[iri], frozenset(kinds[iri])) for iri in kinds}
         self.linker = Linker.from_names((row[2], targets[row[0]]) for row in names)

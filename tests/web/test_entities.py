@@ -77,3 +77,11 @@ def test_whole_graph(client):
         g = rdflib.Graph().parse(data=r.data, format=parse)
         assert (KGR.MiniMax, None, None) in g and len(g) > 1000
     assert "filename=" in client.get("/graph?format=rdf").headers["Content-Disposition"]
+
+
+def test_entity_page_shows_the_chinese_preferred_name(client):
+    """The zh skos:prefLabel is listed with the aliases ("Also called"), and the other Chinese names too."""
+    page = client.get("/entity/Alibaba_Group", headers={"Accept": BROWSER}).get_data(as_text=True)
+    aliases = page.split('class="aliases"', 1)[1].split("</p>", 1)[0]
+    assert '<span lang="zh">阿里巴巴</span>' in aliases and "阿里巴巴集团" in aliases and "Ali" in aliases
+    assert "<h1>Alibaba Group</h1>" in page and ">Alibaba Group</span>" not in aliases
