@@ -409,12 +409,10 @@ def _investment(r: _Reader, round_id: str | None) -> Investment:
     return Investment(r.req("investor"), r.prov(), r.str("investee"), round_id, lead, qualifiers, _dating(r))
 
 
-def _dating(r: _Reader) -> Dating | None:
-    """The date keys: ``date`` + ``precision``, or bounds only (``not_after``, with or without
-    ``not_before``); ``date_kind`` and the date's own provenance ``date_evidence`` (defaulting
-    to the record's) go with either."""
-    date, precision = r.str("date"), r.enum("precision", DATE_PRECISIONS)
-    not_after, not_before = r.str("not_after"), r.str("not_before")
+def _check_date_shape(
+    r: _Reader, date: str | None, precision: str | None, not_after: str | None, not_before: str | None
+) -> None:
+    """A date with its precision, or bounds (an upper one, optionally a lower one), all real dates."""
     if (date is None) != (precision is None):
         raise r.fail("'date' and 'precision' go together")
     if date is not None:
@@ -431,6 +429,15 @@ def _dating(r: _Reader) -> Dating | None:
             raise r.fail(str(exc)) from None
     if not_before is not None and not_after is not None and dates.earliest(not_before) > dates.latest(not_after):
         raise r.fail(f"'not_before' {not_before} is after 'not_after' {not_after}")
+
+
+def _dating(r: _Reader) -> Dating | None:
+    """The date keys: ``date`` + ``precision``, or bounds only (``not_after``, with or without
+    ``not_before``); ``date_kind`` and the date's own provenance ``date_evidence`` (defaulting
+    to the record's) go with either."""
+    date, precision = r.str("date"), r.enum("precision", DATE_PRECISIONS)
+    not_after, not_before = r.str("not_after"), r.str("not_before")
+    _check_date_shape(r, date, precision, not_after, not_before)
     kind = r.str("date_kind")
     if date is None and not_after is None:
         if kind is not None or "date_evidence" in r.data:
