@@ -69,23 +69,15 @@ class Amount:
 
 
 @dataclass(frozen=True)
-class Investment:
-    investor: str
-    prov: Provenance
-    investee: str | None = None
-    round: str | None = None
-    lead: bool | None = None
-    qualifiers: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
 class Dating:
-    """When a round happened, as the article gives it, and how the curators read that.
+    """When a round or event happened, as the article gives it, and how the curators read that.
 
-    ``date``/``precision`` is the date as shown; ``not_after`` an upper bound only (the article
-    says "before ..."); ``kind`` which event the date is of (a DateKind concept: ReportDate or
-    ClosingDate); ``prov`` the sentences the date is read from and, for relative dates
-    ("mid-February", "this year"), the record of their resolution against the article's date.
+    ``date``/``precision`` is the date as shown; ``not_after`` an upper bound (the article
+    says "before ..."), with ``not_before`` a lower one when the article only brackets the date
+    ("the night before", in an article written between two known days); ``kind`` which event
+    the date is of (a DateKind concept: ReportDate, ClosingDate, EventDate); ``prov`` the
+    sentences the date is read from and, for relative dates ("mid-February", "this year"), the
+    record of their resolution against the article's date.
     """
 
     kind: str
@@ -93,6 +85,27 @@ class Dating:
     date: str | None = None
     precision: str | None = None
     not_after: str | None = None
+    not_before: str | None = None
+
+
+@dataclass(frozen=True)
+class Investment:
+    investor: str
+    prov: Provenance
+    investee: str | None = None
+    round: str | None = None
+    lead: bool | None = None
+    qualifiers: tuple[str, ...] = ()
+    dating: Dating | None = None  # only for investments outside a round (a round carries its own date)
+
+
+@dataclass(frozen=True)
+class Report:
+    """How the article learnt of a round: a ReportStatus concept and, when named, the outlet."""
+
+    status: str
+    prov: Provenance
+    by: str | None = None
 
 
 @dataclass(frozen=True)
@@ -105,6 +118,7 @@ class Round:
     raised: Amount | None = None
     valuation: Amount | None = None
     investments: tuple[Investment, ...] = ()
+    report: Report | None = None
 
     @property
     def date(self) -> str | None:
@@ -160,6 +174,23 @@ class Statistic:
 
 
 @dataclass(frozen=True)
+class Event:
+    """Something that happened at a time the article gives: a product release, a speech.
+
+    ``type`` is a subclass of kgqa:Event; ``performed_by`` who released or spoke; ``product``
+    what was released (ProductRelease only).
+    """
+
+    id: str
+    type: str
+    label: str
+    performed_by: str
+    prov: Provenance
+    product: str | None = None
+    dating: Dating | None = None
+
+
+@dataclass(frozen=True)
 class Claim:
     """A statement the article attributes to someone. With ``candidates`` it is an unresolved
     reading: the article names someone (``as_reported``) the curators cannot resolve to one
@@ -172,6 +203,7 @@ class Claim:
     prov: Provenance
     as_reported: str | None = None
     candidates: tuple[str, ...] = ()
+    stated_in: str | None = None  # the event (a speech) in which it was stated
 
 
 @dataclass(frozen=True)
@@ -204,12 +236,15 @@ class Facts:
     positions: list[Position] = field(default_factory=list)
     strategic: list[Strategic] = field(default_factory=list)
     statistics: list[Statistic] = field(default_factory=list)
+    events: list[Event] = field(default_factory=list)
     claims: list[Claim] = field(default_factory=list)
 
 
 AMOUNT_QUALIFIERS = ("Exactly", "MoreThan", "AtLeast")
 DATE_PRECISIONS = ("Day", "Month", "Year")
 _PROV_KEYS = {"evidence", "external", "note"}
+# The keys of a date (see `_dating`), allowed on rounds, events and investments outside a round.
+_DATE_KEYS = {"date", "precision", "not_after", "not_before", "date_kind", "date_evidence"}
 
 
 class _Loader(yaml.SafeLoader):
@@ -364,54 +399,72 @@ def _entity(r: _Reader) -> Entity:
 
 def _investment(r: _Reader, round_id: str | None) -> Investment:
     if round_id is None:
-        r.keys({"investor", "investee"}, {"lead", "qualifiers"} | _PROV_KEYS)
+        r.keys({"investor", "investee"}, {"lead", "qualifiers"} | _DATE_KEYS | _PROV_KEYS)
     else:
         r.keys({"investor"}, {"lead", "qualifiers"} | _PROV_KEYS)
     lead = r.data.get("lead")
     if lead is not None and not isinstance(lead, bool):
         raise r.fail(f"'lead' must be true or false, not {lead!r}")
     qualifiers = r.strs("qualifiers")
-    return Investment(r.req("investor"), r.prov(), r.str("investee"), round_id, lead, qualifiers)
+    return Investment(r.req("investor"), r.prov(), r.str("investee"), round_id, lead, qualifiers, _dating(r))
 
 
-def _dating(r: _Reader) -> Dating | None:
-    """The round's date keys: ``date`` + ``precision``, or ``not_after``; ``date_kind`` and the
-    date's own provenance ``date_evidence`` (defaulting to the round's) go with either."""
-    date, precision = r.str("date"), r.enum("precision", DATE_PRECISIONS)
-    not_after = r.str("not_after")
+def _check_date_shape(
+    r: _Reader, date: str | None, precision: str | None, not_after: str | None, not_before: str | None
+) -> None:
+    """A date with its precision, or bounds (an upper one, optionally a lower one), all real dates."""
     if (date is None) != (precision is None):
         raise r.fail("'date' and 'precision' go together")
     if date is not None:
         if dates.PRECISION_OF_LENGTH.get(len(date)) != precision:
             raise r.fail(f"date {date!r} does not match precision {precision} (e.g. 2024, 2024-02, 2024-03-05)")
-        if not_after is not None:
-            raise r.fail("give either 'date' or 'not_after' (an upper bound only), not both")
-    for value in (date, not_after):
+        if not_after is not None or not_before is not None:
+            raise r.fail("give either 'date' or bounds ('not_after', 'not_before'), not both")
+    if not_before is not None and not_after is None:
+        raise r.fail("'not_before' needs 'not_after': an event the article dates only from below is not dated")
+    for value in (date, not_after, not_before):
         try:
             dates.check(value) if value is not None else None
         except ValueError as exc:
             raise r.fail(str(exc)) from None
+    if not_before is not None and not_after is not None and dates.earliest(not_before) > dates.latest(not_after):
+        raise r.fail(f"'not_before' {not_before} is after 'not_after' {not_after}")
+
+
+def _dating(r: _Reader) -> Dating | None:
+    """The date keys: ``date`` + ``precision``, or bounds only (``not_after``, with or without
+    ``not_before``); ``date_kind`` and the date's own provenance ``date_evidence`` (defaulting
+    to the record's) go with either."""
+    date, precision = r.str("date"), r.enum("precision", DATE_PRECISIONS)
+    not_after, not_before = r.str("not_after"), r.str("not_before")
+    _check_date_shape(r, date, precision, not_after, not_before)
     kind = r.str("date_kind")
     if date is None and not_after is None:
         if kind is not None or "date_evidence" in r.data:
             raise r.fail("'date_kind' and 'date_evidence' need a 'date' or 'not_after'")
         return None
     if kind is None:
-        raise r.fail("a dated round needs 'date_kind' (ReportDate or ClosingDate): which event is the date of?")
+        raise r.fail("a date needs 'date_kind' (ReportDate, ClosingDate, EventDate): which event is the date of?")
     evidence = r.child("date_evidence", "date evidence")
     if evidence is None:
         prov = r.prov()
     else:
         evidence.keys(set(), _PROV_KEYS)
         prov = evidence.prov()
-    return Dating(kind, prov, date, precision, not_after)
+    return Dating(kind, prov, date, precision, not_after, not_before)
+
+
+def _report(r: _Reader | None) -> Report | None:
+    if r is None:
+        return None
+    r.keys({"status"}, {"by"} | _PROV_KEYS)
+    return Report(r.req("status"), r.prov(), r.str("by"))
 
 
 def _round(r: _Reader) -> Round:
     r.keys(
         {"id", "company", "type"},
-        {"date", "precision", "not_after", "date_kind", "date_evidence", "raised", "valuation", "investments"}
-        | _PROV_KEYS,
+        {"raised", "valuation", "investments", "report"} | _DATE_KEYS | _PROV_KEYS,
     )
     rid = r.req("id")
     return Round(
@@ -423,6 +476,14 @@ def _round(r: _Reader) -> Round:
         _amount(r.child("raised", "raised")),
         _amount(r.child("valuation", "valuation")),
         tuple(_investment(i, rid) for i in r.items("investments", f"investment in {rid}")),
+        _report(r.child("report", "report")),
+    )
+
+
+def _event(r: _Reader) -> Event:
+    r.keys({"id", "type", "label", "performed_by"}, {"product"} | _DATE_KEYS | _PROV_KEYS)
+    return Event(
+        r.req("id"), r.req("type"), r.req("label"), r.req("performed_by"), r.prov(), r.str("product"), _dating(r)
     )
 
 
@@ -472,12 +533,19 @@ def _strategic(r: _Reader) -> Strategic:
 
 
 def _claim(r: _Reader) -> Claim:
-    r.keys({"id", "about", "stated_by", "statement"}, {"as_reported", "candidates"} | _PROV_KEYS)
+    r.keys({"id", "about", "stated_by", "statement"}, {"as_reported", "candidates", "stated_in"} | _PROV_KEYS)
     as_reported, candidates = r.str("as_reported"), r.strs("candidates")
     if (as_reported is None) != (not candidates):
         raise r.fail("an unresolved reading gives both 'as_reported' (the name printed) and 'candidates'")
     return Claim(
-        r.req("id"), r.strs("about"), r.req("stated_by"), r.req("statement"), r.prov(), as_reported, candidates
+        r.req("id"),
+        r.strs("about"),
+        r.req("stated_by"),
+        r.req("statement"),
+        r.prov(),
+        as_reported,
+        candidates,
+        r.str("stated_in"),
     )
 
 
@@ -492,6 +560,7 @@ _LIST_SECTIONS: dict[str, tuple[str, Callable[[_Reader], Any], str]] = {
     "positions": ("position", _position, "positions"),
     "strategic": ("strategic relationship", _strategic, "strategic"),
     "statistics": ("statistic", _statistic, "statistics"),
+    "events": ("event", _event, "events"),
     "claims": ("claim", _claim, "claims"),
 }
 

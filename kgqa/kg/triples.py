@@ -28,7 +28,19 @@ from rdflib.namespace import OWL, PROV, SKOS
 
 from kgqa import vocab
 from kgqa.kg import dates, header
-from kgqa.kg.facts import Amount, BinaryFact, Claim, Dating, FactError, Facts, Investment, Name, Provenance
+from kgqa.kg.facts import (
+    Amount,
+    BinaryFact,
+    Claim,
+    Dating,
+    Event,
+    FactError,
+    Facts,
+    Investment,
+    Name,
+    Provenance,
+    Report,
+)
 from kgqa.kg.sources import QuoteNotFound, SourceText
 
 KGQA = Namespace(vocab.ONTOLOGY_NS)
@@ -195,6 +207,8 @@ class TripleBuilder:
         self._positions()
         self._strategic()
         self._statistics()
+        for event in self.facts.events:
+            self._event(event)
         self._claims()
         return self.graph
 
@@ -302,6 +316,15 @@ class TripleBuilder:
             g.add((iri, KGQA.postMoneyValuation, self._amount(RES[f"{rnd.id}_valuation"], rnd.valuation, where)))
         for inv in rnd.investments:
             self._investment(inv)
+        if rnd.report:
+            self._report(iri, rnd.report)
+
+    def _report(self, iri: URIRef, report: Report) -> None:
+        """How the article learnt of the round ("according to sources", "according to a late report")."""
+        where = report.prov.where
+        self.assert_annotated(iri, KGQA.reportStatus, self.concept(report.status, "ReportStatus", where), report.prov)
+        if report.by is not None:
+            self.assert_annotated(iri, KGQA.reportedBy, self.entity(report.by, where), report.prov)
 
     def _dating(self, iri: URIRef, dating: Dating, where: str) -> None:
         """The date as shown (string + precision), which event it is of, and its typed bounds.
@@ -319,6 +342,8 @@ class TripleBuilder:
                 (KGQA.earliest, Literal(dates.earliest(dating.date), datatype=XSD.dateTime)),
                 (KGQA.latest, Literal(dates.latest(dating.date), datatype=XSD.dateTime)),
             ]
+        if dating.not_before is not None:
+            statements.append((KGQA.earliest, Literal(dates.earliest(dating.not_before), datatype=XSD.dateTime)))
         if dating.not_after is not None:
             statements.append((KGQA.latest, Literal(dates.latest(dating.not_after), datatype=XSD.dateTime)))
         for prop, value in statements:
@@ -346,6 +371,8 @@ class TripleBuilder:
                 inv.prov,
             )
             g.add((iri, KGQA.investee, investee))
+            if inv.dating:
+                self._dating(iri, inv.dating, where)
         g.add((investor, KGQA.makesInvestment, iri))
         for qualifier in inv.qualifiers:
             g.add((iri, KGQA.participationQualifier, self.concept(qualifier, "ParticipationQualifier", where)))
@@ -443,11 +470,29 @@ class TripleBuilder:
             if stat.as_reported:
                 g.add((iri, KGQA.asReported, Literal(stat.as_reported)))
 
+    def _event(self, event: Event) -> None:
+        """A dated happening (a release, a speech): what kind, who, what was released, and when."""
+        where = event.prov.where
+        cls = self.cls(event.type, where)
+        if (cls, RDFS.subClassOf, KGQA.Event) not in self.ontology:
+            raise FactError(where, f"event {event.id}: {event.type!r} is not a subclass of kgqa:Event")
+        iri = self.node(RES[event.id], cls, event.label, event.prov)
+        self.graph.add((iri, KGQA.performedBy, self.entity(event.performed_by, where)))
+        if event.product is not None:
+            self.graph.add((iri, KGQA.releasedProduct, self.entity(event.product, where)))
+        if event.dating:
+            self._dating(iri, event.dating, where)
+
     def _claims(self) -> None:
+        event_ids = {e.id for e in self.facts.events}
         for claim in self.facts.claims:
             iri = self.node(RES[claim.id], KGQA.Claim, claim.statement, claim.prov)
             self._about(iri, claim.about, claim.stated_by, claim.prov.where)
             self.graph.add((iri, KGQA.statement, Literal(" ".join(claim.statement.split()))))
+            if claim.stated_in is not None:
+                if claim.stated_in not in event_ids:
+                    raise FactError(claim.prov.where, f"unknown event {claim.stated_in!r} (not an id under 'events')")
+                self.graph.add((iri, KGQA.statedIn, RES[claim.stated_in]))
             self._reading(iri, claim)
 
     def _reading(self, iri: URIRef, claim: Claim) -> None:

@@ -54,7 +54,7 @@ def _break(paths: Paths, file: str, old: str, new: str) -> None:
             "rounds.yaml",
             "completed a round of $800 million",
             "completed a round of $900 million",
-            "rounds.yaml:55: quote not found verbatim in the article",
+            "rounds.yaml:62: quote not found verbatim in the article",
         ),
         ("rounds.yaml", "type: SeriesB", "type: SeriesZ", "unknown RoundType 'SeriesZ'"),
         (
@@ -66,6 +66,11 @@ def _break(paths: Paths, file: str, old: str, new: str) -> None:
         ("rounds.yaml", "company: MiniMax", "company: MiniMaxx", "unknown entity 'MiniMaxx'"),
         ("entities.yaml", "types: [TechGiant]", "types: [TechGiants]", "unknown class 'TechGiants'"),
         ("rounds.yaml", "    precision: Day\n", "    precision: Day\n    bogus: 1\n", "unknown key 'bogus'"),
+        ("rounds.yaml", "status: UnnamedSources", "status: Rumour", "unknown ReportStatus 'Rumour'"),
+        ("rounds.yaml", "by: LatePost", "by: Late_Post", "unknown entity 'Late_Post'"),
+        ("claims.yaml", "type: Speech", "type: Claim", "'Claim' is not a subclass of kgqa:Event"),
+        ("claims.yaml", "stated_in: James_Mitchell_speech_2020", "stated_in: Talk", "unknown event 'Talk'"),
+        ("claims.yaml", "product: Claude_3", "product: Claude_4", "unknown entity 'Claude_4'"),
     ],
 )
 def test_bad_facts_stop_the_build_and_leave_dist_untouched(

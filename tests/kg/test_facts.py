@@ -31,6 +31,13 @@ def test_repository_facts_load() -> None:
     assert moonshot.dating is not None and moonshot.dating.kind == "ClosingDate"
     angel = next(r for r in facts.rounds if r.id == "01_AI_angel_round")
     assert angel.dating is not None and angel.dating.not_after == "2023" and angel.date is None
+    release = next(e for e in facts.events if e.id == "Claude_3_release")
+    assert release.dating is not None and (release.dating.not_before, release.dating.not_after) == (
+        "2024-03-04",
+        "2024-03-06",
+    )
+    mistral = next(i for i in facts.investments if i.investee == "Mistral_AI")
+    assert mistral.dating is not None and mistral.dating.kind == "ReportDate"
 
 
 @pytest.mark.parametrize(
@@ -103,6 +110,29 @@ def test_floats_become_exact_decimals(tmp_path: Path) -> None:
         (
             "claims:\n  - {id: x, about: [a], stated_by: b, statement: s, candidates: [c], evidence: q}\n",
             "gives both 'as_reported'",
+        ),
+        (
+            "events:\n  - {id: e, type: Speech, label: l, performed_by: p, evidence: q, not_before: '2024-03-04',"
+            " date_kind: EventDate}\n",
+            "'not_before' needs 'not_after'",
+        ),
+        (
+            "events:\n  - {id: e, type: Speech, label: l, performed_by: p, evidence: q, not_before: '2024-03-07',"
+            " not_after: '2024-03-06', date_kind: EventDate}\n",
+            "'not_before' 2024-03-07 is after 'not_after' 2024-03-06",
+        ),
+        (
+            "events:\n  - {id: e, type: Speech, label: l, evidence: q}\n",
+            "more.yaml:2: event: missing key 'performed_by'",
+        ),
+        (
+            "rounds:\n  - {id: r, company: c, type: A, evidence: q,"
+            " report: {status: UnnamedSources, by: x, sure: 1}}\n",
+            "round report: unknown key 'sure'",
+        ),
+        (
+            "investments:\n  - {investor: a, investee: b, evidence: q, not_after: '2024-03-07'}\n",
+            "needs 'date_kind'",
         ),
     ],
 )

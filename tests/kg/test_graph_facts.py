@@ -82,6 +82,7 @@ def test_dates_keep_their_display_string_precision_and_bounds(select) -> None:
     assert got == {
         "MiniMax_round_2024-03": ("2024-03-05", "Day", "ReportDate", "2024-03-05T00:00:00", "2024-03-05T23:59:59"),
         "Moonshot_AI_Series_B": ("2024-02", "Month", "ClosingDate", "2024-02-01T00:00:00", "2024-02-29T23:59:59"),
+        "James_Mitchell_speech_2020": ("2020", "Year", "EventDate", "2020-01-01T00:00:00", "2020-12-31T23:59:59"),
     }
 
 
@@ -153,7 +154,13 @@ def test_claims_are_about_their_topic_not_their_speaker(select) -> None:
     snakes = _values(select("SELECT ?a WHERE { kgr:Consensus_Shredder_on_giants_as_snakes kgqa:about ?a }"), "a")
     assert snakes == {"Big_companies_in_the_LLM_era"}
     topics = select("SELECT ?t ?q WHERE { ?t a kgqa:Topic . ?ax owl:annotatedSource ?t ; kgqa:evidence/kgqa:quote ?q }")
-    assert _values(topics, "t") == {"RMB_LP_market", "Large_model_investment", "Big_companies_in_the_LLM_era"}
+    assert _values(topics, "t") == {
+        "RMB_LP_market",
+        "Large_model_investment",
+        "Big_companies_in_the_LLM_era",
+        "Chinese_large_model_unicorns",
+        "USD_VC_in_China",
+    }
 
 
 @pytest.mark.parametrize(
@@ -189,3 +196,180 @@ def test_claude_3_outperforms_gpt_4_only_in_its_stated_scope(select) -> None:
             kgqa:scope ?scope ; kgqa:evidence/kgqa:quote ?q }""")
     assert _values(rows, "scope") == {"multimodality", "language capabilities"}
     assert any("in terms of multimodality and language capabilities" in q for q in _values(rows, "q"))
+
+
+# --- the article's facts the review found missing -------------------------------------------------
+
+THE_FIVE = {"Moonshot_AI", "MiniMax", "Zhipu_AI", "Baichuan_Intelligence", "01_AI"}
+
+
+def test_founded_in_2023_and_making_money_are_figures_about_the_group_not_named_companies(select) -> None:
+    rows = select("""SELECT ?s ?n ?period ?printed WHERE {
+        ?s a kgqa:Statistic ; kgqa:about kgr:Chinese_large_model_unicorns ; kgqa:statedBy kgr:Mondo_Finance ;
+           kgqa:quantity ?n ; kgqa:period ?period ; kgqa:asReported ?printed }""")
+    got = {row["s"]: (row["n"], row["period"]) for row in rows}
+    assert got == {"Unicorns_founded_in_2023": ("3", "2023"), "Unicorns_making_money_since_2023": ("2", "2023")}
+    for stat in got:
+        quotes = _node_quotes(select, f"kgr:{stat}")
+        assert any("three of the five were only established in 23 years" in q for q in quotes), stat
+    # Nothing says which three or which two: no figure is about a named company of the five.
+    named = select("""SELECT ?c WHERE { VALUES ?s { kgr:Unicorns_founded_in_2023 kgr:Unicorns_making_money_since_2023 }
+                      ?s kgqa:about ?c . ?c a kgqa:Agent }""")
+    assert not named
+    assert "Mondo Finance Updated on 2024-03-07" in _node_quotes(select, "kgr:Unicorns_making_money_since_2023")
+
+
+def test_alibabas_earlier_investments_are_bounded_before_2024(select) -> None:
+    rows = select("""SELECT ?company WHERE {
+        ?investor kgqa:makesInvestment ?i . ?i kgqa:inRound ?r . ?r kgqa:fundedOrganization ?company ; kgqa:latest ?l
+        FILTER (?investor IN (kgr:Alibaba_Group, kgr:Alibaba_Cloud) && ?l < "2024-01-01T00:00:00"^^xsd:dateTime) }""")
+    assert _values(rows, "company") == {"Zhipu_AI", "Baichuan_Intelligence", "01_AI"}
+
+
+@pytest.mark.parametrize(
+    ("rnd", "status", "by", "sentence"),
+    [
+        ("MiniMax_round_2024-03", "UnnamedSources", None, "On March 5, according to sources, Alibaba led"),
+        ("Moonshot_AI_Series_B", "MediaReport", "LatePost", "In mid-February, according to a late report"),
+    ],
+)
+def test_rounds_keep_how_they_were_reported(select, rnd: str, status: str, by: str | None, sentence: str) -> None:
+    rows = select(f"SELECT ?s WHERE {{ kgr:{rnd} kgqa:reportStatus ?s }}")
+    assert {row["s"].rsplit("#")[1] for row in rows} == {status}
+    assert any(q.startswith(sentence) for q in _axiom_quotes(select, f"kgr:{rnd}", "kgqa:reportStatus"))
+    reporters = _values(select(f"SELECT ?o WHERE {{ kgr:{rnd} kgqa:reportedBy ?o }}"), "o")
+    assert reporters == ({by} if by else set())
+    if by:
+        quotes = _axiom_quotes(select, f"kgr:{rnd}", "kgqa:reportedBy")
+        assert "external_translation-readings" in quotes and any(q.startswith(sentence) for q in quotes)
+
+
+def test_claude_3_release_lies_between_the_bounds_the_article_gives(select) -> None:
+    rows = select("""SELECT ?e ?start ?end ?kind WHERE {
+        ?e a kgqa:ProductRelease ; kgqa:releasedProduct kgr:Claude_3 ; kgqa:performedBy kgr:Anthropic ;
+           kgqa:earliest ?start ; kgqa:latest ?end ; kgqa:dateKind ?kind
+        FILTER NOT EXISTS { ?e kgqa:date ?shown } }""")
+    assert [(r["e"], r["start"], r["end"], r["kind"].rsplit("#")[1]) for r in rows] == [
+        ("Claude_3_release", "2024-03-04T00:00:00", "2024-03-06T23:59:59", "EventDate")
+    ]
+    for prop in ("kgqa:earliest", "kgqa:latest"):
+        quotes = _axiom_quotes(select, "kgr:Claude_3_release", prop)
+        assert any(q.startswith("And just the night before, Anthropic released the Claude 3 series") for q in quotes)
+        assert {"Mondo Finance Updated on 2024-03-07", "external_relative-dates"} <= quotes
+    notes = select("""SELECT ?n WHERE { ?ax owl:annotatedSource kgr:Claude_3_release ;
+                      owl:annotatedProperty kgqa:latest ; skos:note ?n }""")
+    assert any("night before" in n and "March 7, 2024" in n for n in _values(notes, "n"))
+    # A date filter finds it among the events of the article's week.
+    week = select("""SELECT ?e WHERE { ?e a kgqa:Event ; kgqa:earliest ?s ; kgqa:latest ?l
+                     FILTER (?s >= "2024-03-01T00:00:00"^^xsd:dateTime
+                             && ?l <= "2024-03-07T23:59:59"^^xsd:dateTime) }""")
+    assert _values(week, "e") == {"Claude_3_release"}
+
+
+def test_the_gaming_roi_remark_was_made_in_a_speech_of_2020(select) -> None:
+    rows = select("""SELECT ?speech ?by ?date WHERE {
+        kgr:James_Mitchell_on_gaming_ROI kgqa:statedIn ?speech .
+        ?speech a kgqa:Speech ; kgqa:performedBy ?by ; kgqa:date ?date ; kgqa:earliest ?e FILTER (YEAR(?e) = 2020) }""")
+    assert [(r["speech"], r["by"], r["date"]) for r in rows] == [
+        ("James_Mitchell_speech_2020", "James_Mitchell", "2020")
+    ]
+    assert "The speech took place in early 2020." in _axiom_quotes(
+        select, "kgr:James_Mitchell_speech_2020", "kgqa:date"
+    )
+
+
+def test_sora_is_a_text_to_video_model(select) -> None:
+    quotes = _axiom_quotes(select, "kgr:Sora", "rdf:type", "kgqa:TextToVideoModel")
+    assert "external_translation-readings" in quotes
+    assert any("Wensheng's ** large model sora" in q for q in quotes)
+    # Still an AI model (a product of OpenAI's) for the queries that ask for models.
+    assert select("SELECT ?d WHERE { kgr:Sora a kgqa:AIModel ; kgqa:developedBy ?d }") == [{"d": "OpenAI"}]
+
+
+def test_microsofts_investment_in_mistral_was_announced_by_the_articles_date(select) -> None:
+    rows = select("""SELECT ?i ?l ?kind WHERE {
+        kgr:Microsoft kgqa:makesInvestment ?i . ?i kgqa:investee kgr:Mistral_AI ; kgqa:latest ?l ; kgqa:dateKind ?kind
+        FILTER NOT EXISTS { ?i kgqa:earliest ?e } }""")
+    assert [(r["l"], r["kind"].rsplit("#")[1]) for r in rows] == [("2024-03-07T23:59:59", "ReportDate")]
+    quotes = _axiom_quotes(select, f"kgr:{rows[0]['i']}", "kgqa:latest")
+    assert any(q.startswith("Not long ago, Mistral AI") for q in quotes)
+    assert {"Mondo Finance Updated on 2024-03-07", "external_relative-dates"} <= quotes
+
+
+@pytest.mark.parametrize(
+    ("claim", "stated_by", "about", "sentence"),
+    [
+        ("Alibaba_China_OpenAI_ETF", "Mondo_Finance", {"Alibaba_Group"}, 'Ali is now the ETF of "China OpenAI"'),
+        (
+            "Alibaba_heavy_bets_on_Moonshot_AI_and_MiniMax",
+            "Mondo_Finance",
+            {"Alibaba_Group", "Moonshot_AI", "MiniMax"},
+            "placed heavy bets on the dark side of the moon and minimax",
+        ),
+        ("Alibaba_bolder_in_2024", "Mondo_Finance", {"Alibaba_Group"}, "a more decisive and bold move"),
+        ("Win_win_for_Alibaba_and_the_unicorns", "Mondo_Finance", {"Alibaba_Group"}, "this is a win-win situation"),
+        (
+            "Alibaba_investment_returns_as_cloud_revenue",
+            "Mondo_Finance",
+            {"Alibaba_Group", "Alibaba_Cloud"},
+            "part of the investment amount itself is paid with computing power",
+        ),
+        (
+            "Alibaba_investment_returns_as_cloud_revenue",
+            "Mondo_Finance",
+            {"Alibaba_Group", "Alibaba_Cloud"},
+            "returned to Ali in the form of cloud computing income",
+        ),
+        (
+            "Alibaba_Cloud_split_not_completed",
+            "Mondo_Finance",
+            {"Alibaba_Cloud", "Alibaba_Group"},
+            "Alibaba Cloud has not completed the split",
+        ),
+        ("Joe_Tsai_investment_background", "Mondo_Finance", {"Joe_Tsai"}, "is from a VC background"),
+        ("Eddie_Wu_investment_background", "Mondo_Finance", {"Eddie_Wu"}, "Wu Yongming is the founder of Yuanjing"),
+        ("Eddie_Wu_investment_background", "Mondo_Finance", {"Eddie_Wu"}, "a relatively deep investment background"),
+        ("Tencent_2020_wide_net_acceleration", "Mondo_Finance", {"Tencent"}, "investment pace has significantly"),
+        ("Tencent_2020_wide_net_acceleration", "Mondo_Finance", {"Tencent"}, "The speech took place in early 2020."),
+        (
+            "Tencent_world_record_game_investment_pace",
+            "Daniel_Ahmad",
+            {"Tencent"},
+            "setting a record for the fastest investment in the game field in the world",
+        ),
+        ("Tencent_games_globalisation_logic", "Mondo_Finance", {"Tencent"}, "globalization of the game business"),
+        ("USD_VC_shrinking", "Mondo_Finance", {"USD_VC_in_China"}, "US dollar VC are shrinking"),
+        (
+            "RMB_LPs_avoid_large_models",
+            "Mondo_Finance",
+            {"RMB_LP_market"},
+            "not in line with the investment preference",
+        ),
+        (
+            "Alibaba_as_distributor_like_Microsoft",
+            "Mondo_Finance",
+            {"Alibaba_Group", "Microsoft", "OpenAI"},
+            "Ali can also become a distributor",
+        ),
+    ],
+)
+def test_the_articles_claims_are_in_the_graph_with_their_evidence(
+    select, claim: str, stated_by: str, about: set[str], sentence: str
+) -> None:
+    rows = select(f"""SELECT ?by ?about ?statement WHERE {{
+        kgr:{claim} a kgqa:Claim ; kgqa:statedBy ?by ; kgqa:about ?about ; kgqa:statement ?statement }}""")
+    assert _values(rows, "by") == {stated_by}
+    assert about <= _values(rows, "about")
+    assert _values(rows, "about").isdisjoint({stated_by})
+    assert any(sentence in q for q in _node_quotes(select, f"kgr:{claim}"))
+
+
+def test_thesis_claims_about_the_five_are_about_the_group(select) -> None:
+    rows = select("""SELECT ?c WHERE { ?c a kgqa:Claim ; kgqa:about kgr:Chinese_large_model_unicorns }""")
+    assert _values(rows, "c") >= {
+        "Alibaba_China_OpenAI_ETF",
+        "Win_win_for_Alibaba_and_the_unicorns",
+        "Unicorns_founded_in_2023",
+        "Unicorns_making_money_since_2023",
+    }
+    assert THE_FIVE.isdisjoint(_values(select("SELECT ?a WHERE { kgr:Alibaba_China_OpenAI_ETF kgqa:about ?a }"), "a"))

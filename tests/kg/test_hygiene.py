@@ -99,12 +99,14 @@ NO_INVERSE = {
     "dateKind": "points at a controlled value (a kind of date)",
     "participationQualifier": "points at a controlled value (a participation qualifier)",
     "relationshipKind": "points at a controlled value (a relationship kind)",
+    "reportStatus": "points at a controlled value (a report status)",
     "basedIn": "points at a country, an individual of the ontology: facts about it belong to the ontology",
     "worksFor": "deprecated (owl:deprecated, replaced by affiliatedWith)",
 }
 CONTROLLED = {KGQA[c] for c in ("RoundType", "Role", "AmountQualifier", "DatePrecision", "DateKind")} | {
     KGQA.ParticipationQualifier,
     KGQA.RelationshipKind,
+    KGQA.ReportStatus,
     KGQA.Country,
 }
 
