@@ -77,13 +77,11 @@ def test_nasty_string_parameter_agrees(built_state, remote_state):
         assert normalise(local) == normalise(remote)
 
 
-def test_load_is_idempotent(oxigraph_endpoint, remote_state):
+def test_load_is_idempotent(remote, remote_state):
     before = remote_state.store.query("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }", timeout_s=10).rows()[
         0
     ]["n"]
-    subprocess.run(
-        [str(BIN / "kgqa"), "load", "--endpoint", oxigraph_endpoint], cwd=ROOT, check=True, capture_output=True
-    )
+    subprocess.run([str(BIN / "kgqa"), "load", *remote.load_args], cwd=ROOT, check=True, capture_output=True)
     after = remote_state.store.query("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }", timeout_s=10).rows()[0][
         "n"
     ]

@@ -24,9 +24,11 @@ ASSERTED = "https://w3id.org/kgqa/graph/asserted"
 ONTOLOGY = "https://w3id.org/kgqa/graph/ontology"
 
 
-@pytest.fixture(params=["embedded", pytest.param("remote", marks=pytest.mark.server)])
+@pytest.fixture(
+    params=["embedded", *(pytest.param(name, marks=pytest.mark.server) for name in ("oxigraph", "virtuoso"))]
+)
 def store(request):
-    state = request.getfixturevalue("built_state" if request.param == "embedded" else "remote_state")
+    state = request.getfixturevalue("built_state" if request.param == "embedded" else f"{request.param}_state")
     return state.store
 
 
