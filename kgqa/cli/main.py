@@ -17,6 +17,7 @@ from typing import Any
 
 from kgqa.cli.load import load_into_store
 from kgqa.cli.push import PushError, default_graph_store, push_to_endpoint
+from kgqa.errors import StoreError
 from kgqa.settings import Settings, SettingsError, env_name
 
 log = logging.getLogger("kgqa")
@@ -460,7 +461,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     commands = {"serve": cmd_serve, "load": cmd_load, "query": cmd_query, "ask": cmd_ask}
     try:
         return commands[args.command](args)
-    except SettingsError as exc:  # the command could not run: exit 2, like a bad argument
+    except (SettingsError, StoreError) as exc:  # the command could not run: exit 2, like a bad argument
         print(f"kgqa {args.command}: {exc}", file=sys.stderr)
         return 2
 

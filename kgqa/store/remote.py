@@ -194,6 +194,12 @@ class RemoteStore:
             return _Reply(_readable(_cut(data[:read_limit], reading, media)), media, True, store_cut)
         except TimeoutError as exc:
             raise QueryTimeout(f"query exceeded the {named:g} s time limit") from exc
+        except urllib.error.HTTPError as exc:  # a status SPARQLWrapper has no exception for (406, 405...)
+            log.warning("remote endpoint %s answered %s", self.endpoint, exc)
+            hint = _HTTP_HINTS.get(exc.code, "").format(accept=reading.accept)
+            raise StoreError(
+                f"the remote SPARQL endpoint {self.endpoint} answered HTTP {exc.code} {exc.reason}{hint}"
+            ) from exc
         except urllib.error.URLError as exc:
             if isinstance(exc.reason, TimeoutError | socket.timeout):
                 raise QueryTimeout(f"query exceeded the {named:g} s time limit") from exc
@@ -201,10 +207,7 @@ class RemoteStore:
             raise StoreError(f"the remote SPARQL endpoint {self.endpoint} could not be reached: {exc.reason}") from exc
         except SPARQLWrapperException as exc:
             log.warning("remote endpoint %s refused the query: %s", self.endpoint, exc)
-            said = _store_says(exc)
-            if "QueryBadFormed" in type(exc).__name__:
-                raise BadQuery(f"the remote SPARQL endpoint rejected the query as malformed{said}") from exc
-            raise StoreError(f"the remote SPARQL endpoint failed to answer the query{said}") from exc
+            raise _refusal(exc, self.endpoint, named) from exc
 
     def graphs(self) -> tuple[str, ...]:
         """The store's graphs that the service reads (those under `GRAPHS_NS`), listed once."""
@@ -388,10 +391,44 @@ def _parse(reply: _Reply) -> object:
     raise StoreError(f"the remote SPARQL endpoint answered with an unexpected type {media!r}")
 
 
+# What a status means when the endpoint answers with one, as a clause after it.
+_HTTP_HINTS = {
+    404: " (is this URL the store's SPARQL query endpoint?)",
+    405: " (is this URL the store's SPARQL query endpoint? it refuses POST)",
+    406: " (it offers none of the formats asked for: {accept}; is this a SPARQL endpoint?)",
+}
+# Refusals a store words in its reply, by a phrase in it: Virtuoso's cost estimate and its own
+# time limit are the service's time limit; its row and memory limits are resource limits.
+_STORE_REFUSALS: tuple[tuple[str, type[ApiError]], ...] = (
+    ("estimated execution time", QueryTimeout),
+    ("transaction timed out", QueryTimeout),
+    ("exceeds the limit", ResourceLimit),
+    ("out of memory", ResourceLimit),
+)
+
+
+def _refusal(exc: Exception, endpoint: str, limit_s: float) -> ApiError:
+    """The error for a store's refusal (a SPARQLWrapper exception): a sentence with what it said."""
+    said = _store_says(exc)
+    name = type(exc).__name__
+    if "QueryBadFormed" in name:
+        return BadQuery(f"the remote SPARQL endpoint rejected the query as malformed{said}")
+    for phrase, error in _STORE_REFUSALS:
+        if phrase in said.lower():
+            if error is QueryTimeout:
+                return QueryTimeout(f"query exceeded the {limit_s:g} s time limit (the remote endpoint said{said})")
+            return error(f"the remote SPARQL endpoint refused the query{said}")
+    if "EndPointNotFound" in name:
+        return StoreError(f"the remote SPARQL endpoint {endpoint} answered HTTP 404{_HTTP_HINTS[404]}")
+    if "Unauthorized" in name:
+        return StoreError(f"the remote SPARQL endpoint {endpoint} answered HTTP 401: it wants credentials")
+    return StoreError(f"the remote SPARQL endpoint {endpoint} failed to answer the query{said}")
+
+
 def _store_says(exc: Exception) -> str:
     """What the store said when it refused a query, as a clause for the message (its first line)."""
     text = str(exc)
     body = text.split("Response:", 1)[-1].strip() if "Response:" in text else ""
     first = next((line.strip() for line in body.replace("\\n", "\n").splitlines() if line.strip()), "")
     first = first.removeprefix("b'").removeprefix('b"')
-    return f": {first[:300]}" if first else ""
+    return f": {first[:300]}" if first and not first.startswith("<") else ""  # not an HTML page

@@ -20,7 +20,7 @@ import pyoxigraph as ox
 import pytest
 
 from kgqa.canned.results import run
-from tests.conftest import BIN, OXIGRAPH_TIMEOUT_S, ROOT
+from tests.conftest import BIN, OXIGRAPH_TIMEOUT_S, ROOT, serving
 
 pytestmark = pytest.mark.server
 
@@ -264,3 +264,14 @@ def test_a_query_the_service_times_out_stops_on_the_remote(remote, remote_state)
     assert time.monotonic() - started < 6
     allowed = 8 if remote.name == "virtuoso" else OXIGRAPH_TIMEOUT_S + 4
     assert _idle_within(remote.proc.pid, allowed) is not None, f"{remote.name} still busy {allowed} s after the 503"
+
+
+def test_kgqa_serve_starts_on_the_remote(remote, remote_state):
+    """`kgqa serve --endpoint URL` as a user starts it (on Virtuoso it used to stop with a traceback)."""
+    import urllib.request
+
+    with serving("--endpoint", remote.endpoint, "--workers", "1") as base:
+        with urllib.request.urlopen(base + "/healthz", timeout=10) as r:
+            assert json.load(r)["triples"] == remote_state.triples
+        with urllib.request.urlopen(base + "/entity/MiniMax", timeout=10) as r:
+            assert r.status == 200
