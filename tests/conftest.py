@@ -218,8 +218,8 @@ def virtuoso_server(tmp_path_factory) -> Iterator[Remote]:
 
     if virtuoso.executable() is None:
         skip_or_fail(f"Virtuoso ({virtuoso.EXECUTABLE}) is not installed; as root: scripts/system-deps.sh")
-    with virtuoso.running(tmp_path_factory.mktemp("virtuoso")) as (endpoint, proc, load_args):
-        yield Remote("virtuoso", endpoint, proc, load_args)
+    with virtuoso.running(tmp_path_factory.mktemp("virtuoso")) as server:
+        yield Remote("virtuoso", server.endpoint, server.proc, server.load_args)
 
 
 @pytest.fixture(scope="session", params=["oxigraph", "virtuoso"])

@@ -15,6 +15,7 @@ import os
 import shutil
 import subprocess
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from tests.conftest import BIN, ROOT, free_port, wait_until_responds
@@ -77,11 +78,35 @@ def executable() -> str | None:
     return shutil.which(EXECUTABLE)
 
 
+@dataclass(frozen=True)
+class Server:
+    """A running Virtuoso: its SPARQL endpoint, process, `kgqa load` arguments and SQL (isql) port."""
+
+    endpoint: str
+    proc: subprocess.Popen
+    load_args: tuple[str, ...]
+    sql_port: int
+
+
+def isql(server: Server, *statements: str) -> str:
+    """Run SQL statements with Virtuoso's `isql` as dba (Debian names it isql-vt); their output."""
+    exe = shutil.which("isql-vt") or shutil.which("isql")
+    assert exe is not None, "Virtuoso's isql is not installed"
+    done = subprocess.run(
+        [exe, str(server.sql_port), "dba", "dba", "exec=" + " ".join(statements)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    )
+    return done.stdout
+
+
 @contextlib.contextmanager
-def running(directory: Path) -> Iterator[tuple[str, subprocess.Popen, tuple[str, ...]]]:
-    """A Virtuoso on free loopback ports with its database in `directory`, loaded with the built
-    graph by `kgqa load --endpoint`; yields the SPARQL endpoint's URL, the server process and the
-    `kgqa load` arguments, and stops it after."""
+def running(directory: Path, *, load: bool = True) -> Iterator[Server]:
+    """A Virtuoso on free loopback ports with its database in `directory` (allowed for its bulk
+    loader), loaded with the built graph by `kgqa load --endpoint` unless `load` is False; stopped
+    after."""
     exe = executable()
     assert exe is not None
     http_port, sql_port = free_port(), free_port()
@@ -97,10 +122,11 @@ def running(directory: Path) -> Iterator[tuple[str, subprocess.Popen, tuple[str,
     try:
         wait_until_responds(endpoint + "?query=ASK%7B%7D", timeout=120, proc=proc)
         load_args = ("--endpoint", endpoint, "--graph-store", f"{base}/sparql-graph-crud-auth", "--user", USER)
-        subprocess.run(
-            [str(BIN / "kgqa"), "load", *load_args], cwd=ROOT, check=True, capture_output=True, env={**os.environ}
-        )
-        yield endpoint, proc, load_args
+        if load:
+            subprocess.run(
+                [str(BIN / "kgqa"), "load", *load_args], cwd=ROOT, check=True, capture_output=True, env={**os.environ}
+            )
+        yield Server(endpoint, proc, load_args, sql_port)
     finally:
         stop(proc)
         log.close()
