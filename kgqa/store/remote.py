@@ -37,19 +37,18 @@ READ_FACTOR = 4
 GRAPHS_NS = GRAPH_NS
 
 
-@dataclass(frozen=True)
-class _Reading:
-    """How the reply to one query form is asked for, read back and cut when over the read limit."""
-
-    accept: str
-    # Where a reply may be cut so that what is kept still parses, and what closes it then.
-    cut_after: bytes
-    closing: bytes
-
-
-_READINGS = {
-    "results": _Reading(formats.remote_accept("results"), b"</result>", b"\n</results>\n</sparql>\n"),
-    "graph": _Reading(formats.remote_accept("graph"), b"\n", b""),
+# The Accept header per kind of answer (`_kind`): a store may answer with the first type listed
+# whatever the query's form (Virtuoso), so each form asks for its own.
+_ACCEPT = {kind: formats.remote_accept(kind) for kind in ("results", "graph")}
+# Where a reply over the read limit may be cut so that what is kept still parses, by media type:
+# after the last whole element or line, then what closes the document. An XML end tag is markup
+# (a `<` in text is escaped); an N-Triples or TSV line ends at a newline outside any literal.
+_CUTS: dict[str, tuple[bytes, bytes]] = {
+    "application/sparql-results+xml": (b"</result>", b"\n</results>\n</sparql>\n"),
+    "application/n-triples": (b"\n", b""),
+    # SPARQL TSV from a store that sends it though not asked (one that writes it wrongly, as
+    # Virtuoso does, fails to parse: a 502).
+    "text/tab-separated-values": (b"\n", b""),
 }
 # Virtuoso writes its blank nodes as `nodeID://b10009`, which is no blank-node label; the label is
 # what follows. Matched on markup only (in SPARQL XML a `<` in text is escaped, in JSON a quote),
@@ -58,11 +57,6 @@ _VIRTUOSO_BNODES = (
     (re.compile(rb"<bnode>nodeID://"), rb"<bnode>"),
     (re.compile(rb'("type"\s*:\s*"bnode"\s*,\s*"value"\s*:\s*")nodeID://'), rb"\1"),
 )
-
-
-# Replies cut at a line when over the read limit: N-Triples, and SPARQL TSV from a store that sends
-# it though not asked (one that writes it wrongly, as Virtuoso does, fails to parse: a 502).
-_LINE_TYPES = frozenset({"application/n-triples", "text/tab-separated-values"})
 
 
 @dataclass(frozen=True)
@@ -162,14 +156,14 @@ class RemoteStore:
         from SPARQLWrapper import POST, URLENCODED, SPARQLWrapper
         from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
 
-        reading = _READINGS[_kind(sparql)]
         sw = SPARQLWrapper(self.endpoint, agent=self.agent)
         sw.setOnlyConneg(True)
         sw.setMethod(POST)
         sw.setRequestMethod(URLENCODED)
         sw.setTimeout(max(1, int(timeout_s + 0.999)))
         sw.setQuery(sparql)
-        sw.addCustomHttpHeader("Accept", reading.accept)
+        accept = _ACCEPT[_kind(sparql)]
+        sw.addCustomHttpHeader("Accept", accept)
         # Virtuoso's own limit for this query, in milliseconds (other stores ignore the parameter).
         sw.addParameter("timeout", str(max(1, int(timeout_s * 1000))))
         for g in dataset.default_graphs:
@@ -191,12 +185,12 @@ class RemoteStore:
             if len(data) <= read_limit:
                 return _Reply(_readable(data), media, False, store_cut)
             response.close()  # the rest is never read
-            return _Reply(_readable(_cut(data[:read_limit], reading, media)), media, True, store_cut)
+            return _Reply(_readable(_cut(data[:read_limit], media)), media, True, store_cut)
         except TimeoutError as exc:
             raise QueryTimeout(f"query exceeded the {named:g} s time limit") from exc
         except urllib.error.HTTPError as exc:  # a status SPARQLWrapper has no exception for (406, 405...)
             log.warning("remote endpoint %s answered %s", self.endpoint, exc)
-            hint = _HTTP_HINTS.get(exc.code, "").format(accept=reading.accept)
+            hint = _HTTP_HINTS.get(exc.code, "").format(accept=accept)
             raise StoreError(
                 f"the remote SPARQL endpoint {self.endpoint} answered HTTP {exc.code} {exc.reason}{hint}"
             ) from exc
@@ -355,20 +349,19 @@ def _xml_term(term: Term) -> str:
     return f"<bnode>{xml_escape(str(term.value))}</bnode>"
 
 
-def _cut(data: bytes, reading: _Reading, media: str) -> bytes:
+def _cut(data: bytes, media: str) -> bytes:
     """The first whole results (or lines) of a reply cut at the read limit, closed so it parses.
 
     :raise ResourceLimit 503: a reply that cannot be cut so (SPARQL JSON, Turtle, RDF/XML).
     """
-    line_based = media in _LINE_TYPES
-    xml = media in {"application/sparql-results+xml", "application/xml", "text/xml"} and reading.cut_after != b"\n"
-    end = data.rfind(b"\n" if line_based else reading.cut_after)
-    if not (line_based or xml) or end < 0:
+    after, closing = _CUTS.get(media, (b"", b""))
+    end = data.rfind(after) if after else -1
+    if end < 0:
         raise ResourceLimit(
             f"the remote SPARQL endpoint's reply is over {len(data)} bytes and in a format that "
             f"cannot be cut ({media or 'no type'}); add a LIMIT to the query"
         )
-    return data[: end + 1] if line_based else data[: end + len(reading.cut_after)] + reading.closing
+    return data[: end + len(after)] + closing
 
 
 def _parse(reply: _Reply) -> object:
