@@ -17,6 +17,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -60,6 +61,7 @@ def wait_until_responds(url: str, timeout: float = 60.0, proc: subprocess.Popen 
     raise RuntimeError(f"{url} did not answer within {timeout} s")
 
 
+from tests.ci import skip_or_fail  # noqa: E402
 from tests.procs import stop  # noqa: E402 - re-exported for the test modules
 
 
@@ -152,8 +154,24 @@ def kgqa_server() -> Iterator[str]:
         yield base
 
 
+# Oxigraph server has no per-query time limit, only this one for every query (`--timeout-s`): a
+# query the service gave up on runs on there until it ends (README, "Stores").
+OXIGRAPH_TIMEOUT_S = 5
+
+
+@dataclass(frozen=True)
+class Remote:
+    """A remote store started for the session: its name, its query endpoint, its server process,
+    and the `kgqa load` arguments that (re)load it."""
+
+    name: str
+    endpoint: str
+    proc: subprocess.Popen
+    load_args: tuple[str, ...]
+
+
 @pytest.fixture(scope="session")
-def oxigraph_endpoint(tmp_path_factory) -> Iterator[str]:
+def oxigraph_server(tmp_path_factory) -> Iterator[Remote]:
     """A real `oxigraph serve` with the built graph pushed by `kgqa load --endpoint`."""
     exe = BIN / "oxigraph"
     if not exe.exists() and not shutil.which("oxigraph"):
@@ -169,32 +187,71 @@ def oxigraph_endpoint(tmp_path_factory) -> Iterator[str]:
             "--bind",
             f"127.0.0.1:{port}",
             "--union-default-graph",
+            "--timeout-s",
+            str(OXIGRAPH_TIMEOUT_S),
         ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
     endpoint = f"http://127.0.0.1:{port}/query"
+    load_args = ("--endpoint", endpoint)
     try:
         wait_until_responds(endpoint + "?query=ASK%7B%7D", proc=proc)
         subprocess.run(
-            [str(BIN / "kgqa"), "load", "--endpoint", endpoint],
-            cwd=ROOT,
-            check=True,
-            capture_output=True,
-            env={**os.environ},
+            [str(BIN / "kgqa"), "load", *load_args], cwd=ROOT, check=True, capture_output=True, env={**os.environ}
         )
-        yield endpoint
+        yield Remote("oxigraph", endpoint, proc, load_args)
     finally:
         stop(proc)
 
 
 @pytest.fixture(scope="session")
-def remote_state(oxigraph_endpoint):
+def oxigraph_endpoint(oxigraph_server: Remote) -> str:
+    return oxigraph_server.endpoint
+
+
+@pytest.fixture(scope="session")
+def virtuoso_server(tmp_path_factory) -> Iterator[Remote]:
+    """A real Virtuoso (`tests/virtuoso.py`) loaded with the built graph; skipped where Virtuoso is
+    not installed (`scripts/system-deps.sh` installs it), failed instead under CI."""
+    from tests import virtuoso
+
+    if virtuoso.executable() is None:
+        skip_or_fail(f"Virtuoso ({virtuoso.EXECUTABLE}) is not installed; as root: scripts/system-deps.sh")
+    with virtuoso.running(tmp_path_factory.mktemp("virtuoso")) as server:
+        yield Remote("virtuoso", server.endpoint, server.proc, server.load_args)
+
+
+@pytest.fixture(scope="session", params=["oxigraph", "virtuoso"])
+def remote(request) -> Remote:
+    """Each remote store the suite runs on, in turn: Oxigraph server, then Virtuoso."""
+    return request.getfixturevalue(f"{request.param}_server")
+
+
+def _state_on(remote: Remote) -> Iterator:
     from kgqa.state import open_state
 
-    state = open_state({"KGQA_ENDPOINT": oxigraph_endpoint})
+    state = open_state({"KGQA_ENDPOINT": remote.endpoint})
     yield state
     state.close()
+
+
+@pytest.fixture(scope="session")
+def oxigraph_state(oxigraph_server: Remote):
+    """The service's state on Oxigraph server."""
+    yield from _state_on(oxigraph_server)
+
+
+@pytest.fixture(scope="session")
+def virtuoso_state(virtuoso_server: Remote):
+    """The service's state on Virtuoso."""
+    yield from _state_on(virtuoso_server)
+
+
+@pytest.fixture(scope="session")
+def remote_state(remote: Remote, request):
+    """The service's state on each remote store in turn (`remote`)."""
+    return request.getfixturevalue(f"{remote.name}_state")
 
 
 # --- W3C SPARQL test suites (tests/sparql/test_w3c.py): count outcomes, print them at the end ---------

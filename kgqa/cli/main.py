@@ -18,7 +18,9 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from kgqa.cli.load import load_into_store, parse_files
+from kgqa.cli.load import load_into_store
+from kgqa.cli.push import PushError, default_graph_store, push_to_endpoint
+from kgqa.errors import StoreError
 from kgqa.settings import Settings, SettingsError, env_name
 
 log = logging.getLogger("kgqa")
@@ -161,40 +163,6 @@ def _files_to_load(args: argparse.Namespace, settings: Settings) -> list[tuple[P
     return pairs
 
 
-def default_graph_store(endpoint: str) -> str:
-    """Oxigraph serves queries at /query and the Graph Store Protocol at /store; guess likewise."""
-    parts = urllib.parse.urlsplit(endpoint)
-    path = parts.path.rstrip("/")
-    for suffix in ("/query", "/sparql"):
-        if path.endswith(suffix):
-            path = path[: -len(suffix)]
-            break
-    return urllib.parse.urlunsplit((parts.scheme, parts.netloc, path + "/store", "", ""))
-
-
-def push_to_endpoint(
-    pairs: Sequence[tuple[Path, str | None]], graph_store: str, *, out: Any = sys.stderr, timeout: float = 120.0
-) -> int:
-    """PUT each graph with the SPARQL 1.1 Graph Store Protocol (PUT replaces: loading twice is safe)."""
-    import pyoxigraph as ox
-
-    total = 0
-    for path, graph in pairs:
-        tmp = parse_files([(path, graph)])
-        for g in tmp.named_graphs():
-            triples = [q.triple for q in tmp.quads_for_pattern(None, None, None, g)]
-            body = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)
-            url = graph_store + "?" + urllib.parse.urlencode({"graph": g.value})
-            request = urllib.request.Request(
-                url, data=body, method="PUT", headers={"Content-Type": "application/n-triples"}
-            )
-            with urllib.request.urlopen(request, timeout=timeout) as resp:
-                status = resp.status
-            total += len(triples)
-            print(f"PUT <{g.value}> ({len(triples)} triples) → {status}", file=out, flush=True)
-    return total
-
-
 def cmd_load(args: argparse.Namespace) -> int:
     from kgqa.canned.registry import Registry
     from kgqa.qa.names import INDEX_QUERY
@@ -214,8 +182,8 @@ def cmd_load(args: argparse.Namespace) -> int:
                 names_query=registry.get(INDEX_QUERY).sparql if INDEX_QUERY in registry else None,
             )
         else:
-            push_to_endpoint(pairs, args.graph_store or default_graph_store(args.endpoint))
-    except FileNotFoundError as exc:
+            push_to_endpoint(pairs, args.graph_store or default_graph_store(args.endpoint), user=args.user)
+    except (FileNotFoundError, PushError) as exc:
         print(f"kgqa load: {exc}", file=sys.stderr)
         return 2
     except (OSError, SyntaxError, ValueError) as exc:
@@ -533,7 +501,16 @@ def build_parser() -> argparse.ArgumentParser:
     load.add_argument("files", nargs="*", metavar="FILE", help="RDF files (default: kg/dist graph + ontology)")
     load.add_argument("--store", metavar="DIR")
     load.add_argument("--endpoint", metavar="URL", help="a SPARQL endpoint; graphs go to its Graph Store")
-    load.add_argument("--graph-store", metavar="URL", help="Graph Store Protocol URL (default: ENDPOINT/../store)")
+    load.add_argument(
+        "--graph-store",
+        metavar="URL",
+        help="Graph Store Protocol URL (default: ENDPOINT/../store; Virtuoso: http://HOST:8890/sparql-graph-crud-auth)",
+    )
+    load.add_argument(
+        "--user",
+        metavar="USER[:PASSWORD]",
+        help="log in to the Graph Store (basic or digest); the password otherwise from KGQA_GRAPH_STORE_PASSWORD",
+    )
     load.add_argument("--graph", metavar="IRI", help="graph for triple-format files")
     load.add_argument(
         "--no-materialize",
@@ -579,7 +556,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     commands = {"serve": cmd_serve, "load": cmd_load, "query": cmd_query, "ask": cmd_ask, "eval": cmd_eval}
     try:
         return commands[args.command](args)
-    except SettingsError as exc:  # the command could not run: exit 2, like a bad argument
+    except (SettingsError, StoreError) as exc:  # the command could not run: exit 2, like a bad argument
         print(f"kgqa {args.command}: {exc}", file=sys.stderr)
         return 2
 

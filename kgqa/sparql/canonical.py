@@ -283,43 +283,142 @@ def projection(reading: Reading) -> tuple[str, ...] | None:
     return tuple(names)
 
 
-def dataset_clauses(reading: Reading, base: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """The IRIs of the query's FROM and FROM NAMED clauses, resolved as the engine resolves them.
+def iri_values(reading: Reading, base: str) -> tuple[str | None, ...]:
+    """Per token, the absolute IRI an `iri` or `pname` token names (None for other tokens).
 
-    Prefixed names are expanded with the query's own PREFIX declarations and relative IRIs
-    resolved against its BASE, or `base` when it has none.
+    Resolved as the engine resolves them: prefixed names with the query's own PREFIX declarations
+    (as declared so far), relative IRIs against its BASE (as declared so far) or `base`. A prefixed
+    name whose prefix the query never declares keeps its own text (`bif:http_get`): that is how a
+    store with predefined prefixes (Virtuoso's `bif:`, `sql:`) would read it.
     """
     tokens = reading.tokens
     prefixes: dict[str, str] = {}
     current = base
+    values: list[str | None] = [None] * len(tokens)
+    i = 0
+    while i < len(tokens):
+        t = tokens[i]
+        if t.kind == "word" and t.value == "BASE" and i + 1 < len(tokens) and tokens[i + 1].kind == "iri":
+            current = resolve(tokens[i + 1].value, current)
+            values[i + 1] = current
+            i += 2
+            continue
+        if t.kind == "word" and t.value == "PREFIX" and i + 2 < len(tokens) and tokens[i + 2].kind == "iri":
+            prefixes[tokens[i + 1].value[:-1]] = values[i + 2] = resolve(tokens[i + 2].value, current)
+            i += 3
+            continue
+        if t.kind == "iri":
+            values[i] = resolve(t.value, current)
+        elif t.kind == "pname":
+            prefix, _, local = t.value.partition(":")
+            local = re.sub(r"\\(.)", r"\1", local)
+            values[i] = prefixes[prefix] + local if prefix in prefixes else f"{prefix}:{local}"
+        i += 1
+    return tuple(values)
+
+
+def dataset_clauses(reading: Reading, base: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The IRIs of the query's FROM and FROM NAMED clauses, resolved as the engine resolves them.
+
+    Prefixed names are expanded with the query's own PREFIX declarations and relative IRIs
+    resolved against its BASE, or `base` when it has none (`iri_values`); a prefixed name with an
+    undeclared prefix names nothing (the engine refuses the query).
+    """
+    tokens = reading.tokens
+    iris = iri_values(reading, base)
     default: list[str] = []
     named: list[str] = []
     i = 0
     while i < len(tokens):
         t = tokens[i]
-        if t.value == "BASE" and i + 1 < len(tokens) and tokens[i + 1].kind == "iri":
-            current = resolve(tokens[i + 1].value, current)
-            i += 2
-            continue
-        if t.value == "PREFIX" and i + 2 < len(tokens) and tokens[i + 2].kind == "iri":
-            prefixes[tokens[i + 1].value[:-1]] = resolve(tokens[i + 2].value, current)
-            i += 3
-            continue
         if t.text == "{":
             break  # dataset clauses come before the WHERE group; sub-queries have none
-        if t.value == "FROM":
+        if t.kind == "word" and t.value == "FROM":
             target = named if i + 1 < len(tokens) and tokens[i + 1].value == "NAMED" else default
             j = i + 2 if target is named else i + 1
-            if j < len(tokens) and tokens[j].kind == "iri":
-                target.append(resolve(tokens[j].value, current))
-            elif j < len(tokens) and tokens[j].kind == "pname":
-                prefix, _, local = tokens[j].value.partition(":")
-                if prefix in prefixes:
-                    target.append(prefixes[prefix] + re.sub(r"\\(.)", r"\1", local))
+            if j < len(tokens) and (tokens[j].kind == "iri" or _declared(tokens[j], iris[j])):
+                target.append(iris[j])  # type: ignore[arg-type]
             i = j + 1
             continue
         i += 1
     return tuple(default), tuple(named)
+
+
+def _declared(token: Token, iri: str | None) -> bool:
+    """A prefixed name whose prefix the query declared (its IRI is not just its own text)."""
+    return token.kind == "pname" and iri is not None and iri != token.value
+
+
+# --- function calls: which names a query calls as functions ------------------------------------
+
+# In a group pattern, only these open an expression (a FILTER constraint, a BIND); everywhere
+# else in a group a `(` opens a collection, a path group or a VALUES row.
+_EXPRESSION_OPENERS = frozenset({"FILTER", "BIND"})
+# Clauses with no triple patterns in them, only expressions: from these to the end of their group
+# (a sub-query's select clause and its solution modifiers), but for LIMIT/OFFSET/VALUES.
+_EXPRESSION_CLAUSES = frozenset({"SELECT", "GROUP", "HAVING", "ORDER"})
+_CLAUSE_ENDS = frozenset({"LIMIT", "OFFSET", "VALUES"})
+
+
+@dataclass
+class _Level:
+    """One open bracket: is it an expression's, and is the rest of its group an expression clause."""
+
+    expression: bool
+    clause: bool = False
+
+
+def function_calls(reading: Reading, base: str) -> list[tuple[str, Token]]:
+    """The IRIs a query calls as functions (`<f>(...)`, `p:f(...)`), resolved, with their tokens.
+
+    SPARQL 1.1's own functions are keywords (`STR(...)`), so a call by IRI is always an extension
+    function: an XSD cast (§17.5), or the engine's own (Virtuoso's `bif:`, Jena's `afn:`). A name
+    directly followed by `(` is a call only where an expression is: inside FILTER and BIND, in a
+    select clause and in GROUP BY / HAVING / ORDER BY, and in the arguments of any call. In a
+    triple pattern the same tokens mean something else: `?s :p (1 2)` is a predicate and a
+    collection, `<s> (:p|:q) ?o` a subject and a path; neither calls anything. After `^^` a name
+    is a datatype, never a call.
+    """
+    tokens = reading.tokens
+    iris = iri_values(reading, base)
+    levels = [_Level(expression=False)]
+    calls: list[tuple[str, Token]] = []
+    for i, t in enumerate(tokens):
+        top = levels[-1]
+        in_expression = top.expression or top.clause
+        before = tokens[i - 1] if i > 0 else None
+        after_filter = before is not None and before.kind == "word" and before.value == "FILTER"
+        if t.kind in {"iri", "pname"} and i + 1 < len(tokens) and tokens[i + 1].text == "(":
+            if (in_expression or after_filter) and not (before is not None and before.text == "^^"):
+                calls.append((iris[i] or t.value, t))
+        elif t.kind == "word" and t.value in _EXPRESSION_CLAUSES:
+            top.clause = True
+        elif t.kind == "word" and t.value in _CLAUSE_ENDS:
+            top.clause = False
+        elif t.kind == "punct" and t.text == "(":
+            levels.append(_Level(expression=in_expression or _opens_expression(tokens, i)))
+        elif t.kind == "punct" and t.text in {"{", "["}:
+            levels.append(_Level(expression=False))
+        elif t.kind == "punct" and t.text in _CLOSERS and len(levels) > 1:
+            levels.pop()
+    return calls
+
+
+def _opens_expression(tokens: Sequence[Token], i: int) -> bool:
+    """In a group pattern, does the `(` at `i` open an expression: `FILTER (`, `BIND (`, or the
+    arguments of a call right after FILTER (`FILTER REGEX(`, `FILTER <f>(`)?"""
+    if i == 0:
+        return False
+    before = tokens[i - 1]
+    if before.kind == "word" and before.value in _EXPRESSION_OPENERS:
+        return True
+    two_before = tokens[i - 2] if i > 1 else None
+    return (
+        before.kind in {"word", "iri", "pname"}
+        and two_before is not None
+        and two_before.kind == "word"
+        and two_before.value == "FILTER"
+    )
 
 
 # --- relative IRIs (RFC 3986 §5.2), the way the engine resolves them ---------------------------

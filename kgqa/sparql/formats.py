@@ -45,8 +45,9 @@ class Format:
     param_aliases: tuple[str, ...] = ()
     charset: bool = False
     # Its q-value in the Accept header sent to a remote store; None: never asked for (lossy, or a
-    # format we would rather not parse). Line-based formats rank first: a reply over the read limit
-    # can then be cut at a line and still parse.
+    # format stores spell differently: Virtuoso's TSV is not SPARQL TSV). SPARQL XML ranks first
+    # for results: every store writes it, and a reply over the read limit can be cut after a
+    # `</result>` (markup, never text) and closed; N-Triples for graphs, cut at a line.
     remote_q: float | None = None
     # The label of the web page's download links ("Graph (Turtle)"); None: not offered there.
     download: str | None = None
@@ -97,7 +98,7 @@ SPARQL_XML = Format(
     extension="srx",
     w3c="SPARQL_Results_XML",
     media_aliases=("application/x-sparqlstar-results+xml", "application/xml", "text/xml"),
-    remote_q=0.5,
+    remote_q=1.0,
 )
 CSV = Format(
     name="csv",
@@ -116,7 +117,6 @@ TSV = Format(
     extension="tsv",
     w3c="SPARQL_Results_TSV",
     charset=True,
-    remote_q=1.0,
 )
 TURTLE = Format(
     name="turtle",
@@ -139,7 +139,7 @@ N_TRIPLES = Format(
     extension="nt",
     w3c="N-Triples",
     param_aliases=("n-triples",),
-    remote_q=0.95,
+    remote_q=1.0,
 )
 RDF_XML = Format(
     name="rdfxml",
@@ -205,9 +205,11 @@ HTML = "text/html"
 JSON = "application/json"
 
 
-def remote_accept() -> str:
-    """The Accept header for a remote store: the formats we read back, by their `remote_q` ranking."""
-    ranked = sorted((f for f in REGISTRY if f.remote_q is not None), key=lambda f: -(f.remote_q or 0))
+def remote_accept(kind: Kind) -> str:
+    """The Accept header for a remote store's answer of this kind (`results` for SELECT/ASK, `graph`
+    for CONSTRUCT/DESCRIBE): the formats we read back, by their `remote_q` ranking. One header per
+    kind, since a store may answer with the first type listed whatever the query's form (Virtuoso)."""
+    ranked = sorted((f for f in of_kind(kind) if f.remote_q is not None), key=lambda f: -(f.remote_q or 0))
     return ", ".join(f.media_type if f.remote_q == 1 else f"{f.media_type};q={f.remote_q:g}" for f in ranked)
 
 

@@ -6,6 +6,12 @@ Refused, never executed:
 - `SERVICE` anywhere: Oxigraph would call the remote endpoint from the server (SSRF). Nothing in
   pyoxigraph 0.5 turns that off, so besides this check the embedded store's query workers run
   without a network (`kgqa/store/pool.py`).
+- A function outside SPARQL 1.1, on every store: 403 naming it. SPARQL 1.1's functions are
+  keywords; a call by IRI may only be one of the XSD casts of §17.5 (`FUNCTIONS`). A remote store
+  has functions of its own that reach outside (Virtuoso's `bif:http_get` fetches any URL, `sql:`
+  calls stored procedures), and the service documents none of its own. Names in an engine's
+  extension namespaces (`ENGINE_NAMESPACES`) are refused anywhere in the query, not only as calls:
+  Virtuoso's `bif:contains` and Jena's `apf:` property functions run as predicates.
 - FROM / FROM NAMED / `default-graph-uri` / `named-graph-uri` naming a graph that is not in the
   store: 400, as the Protocol answers a dataset the service will not serve. Oxigraph only
   selects stored graphs, but a clear refusal beats a silently empty answer, and a store that
@@ -37,11 +43,11 @@ from dataclasses import dataclass
 
 import pyoxigraph as ox
 
-from kgqa.errors import BadQuery, DatasetRefused, TooLarge
+from kgqa.errors import BadQuery, DatasetRefused, Forbidden, TooLarge
 from kgqa.sparql import canonical
 from kgqa.sparql.messages import syntax_message
 from kgqa.sparql.results import Dataset
-from kgqa.vocab import RESOURCE_NS
+from kgqa.vocab import RESOURCE_NS, XSD
 
 # Relative IRIs in a query resolve against this when it has no BASE of its own: the namespace of
 # the graph's entities, so `<minimax>` names the MiniMax resource. A fixed base (not the request's
@@ -85,6 +91,47 @@ def oxigraph_syntax_error(text: str) -> str | None:
     raise RuntimeError("pyoxigraph accepted contradictory dataset options; the parse oracle is broken")
 
 
+# The only functions a query may call by IRI: SPARQL 1.1's XSD casts (Query §17.5). Every other
+# function of SPARQL 1.1 is a keyword, and the service documents no function of its own.
+FUNCTIONS = frozenset(XSD + name for name in ("boolean", "double", "float", "decimal", "integer", "dateTime", "string"))
+# Namespaces of engines' own functions and magic predicates, refused wherever they appear (no
+# graph of the service uses them), with whose they are for the message. Compared lower-cased.
+ENGINE_NAMESPACES: dict[str, str] = {
+    "bif:": "Virtuoso's built-in functions",
+    "sql:": "Virtuoso's SQL procedures",
+    "http://www.openlinksw.com/schemas/bif#": "Virtuoso's built-in functions",
+    "http://www.openlinksw.com/schemas/virtrdf#": "Virtuoso's own system vocabulary",
+    "http://jena.apache.org/arq/function#": "Jena ARQ's functions (afn:)",
+    "http://jena.apache.org/arq/property#": "Jena ARQ's property functions (apf:)",
+    "http://jena.hpl.hp.com/arq/function#": "Jena ARQ's functions (afn:)",
+    "http://jena.hpl.hp.com/arq/property#": "Jena ARQ's property functions (apf:)",
+    "http://jena.apache.org/text#": "Jena's text search",
+    "java:": "Jena's functions by Java class",
+    "http://www.ontotext.com/": "GraphDB's plugins",
+}
+
+
+def refuse_functions(reading: canonical.Reading) -> None:
+    """:raise Forbidden 403: a call of a function outside SPARQL 1.1 (by IRI, not an XSD cast), or a
+    name in an engine's extension namespace anywhere; the message names it."""
+    tokens = reading.tokens
+    for i, iri in enumerate(canonical.iri_values(reading, BASE_IRI)):
+        declared = i > 1 and tokens[i - 2].kind == "word" and tokens[i - 2].value == "PREFIX"
+        engine = next((who for ns, who in ENGINE_NAMESPACES.items() if iri and iri.lower().startswith(ns)), None)
+        if engine is not None and not declared:
+            raise Forbidden(
+                f"<{iri}> is one of {engine}, which this endpoint does not support: it runs SPARQL 1.1 "
+                "only, on every store"
+            )
+    for iri, _ in canonical.function_calls(reading, BASE_IRI):
+        if iri not in FUNCTIONS:
+            raise Forbidden(
+                f"the query calls the function <{iri}>, which is not SPARQL 1.1's and is not supported: "
+                "this endpoint runs only SPARQL 1.1's built-in functions and its XSD casts "
+                "(xsd:boolean, xsd:double, xsd:float, xsd:decimal, xsd:integer, xsd:dateTime, xsd:string)"
+            )
+
+
 # Deeper than this, or with a longer chain of operators, a query is refused before any native
 # parser sees it (see `canonical.shape` for where pyoxigraph 0.5.13 crashes). No real query comes
 # near either: the canned queries nest at most 6 deep, and their longest chain has 9 operators.
@@ -100,11 +147,12 @@ def check_tokens(text: str) -> tuple[canonical.Reading, str | None]:
 
     :raise BadQuery 400: a lexical error, nesting deeper than MAX_NESTING, an operator chain
         longer than MAX_CHAIN.
-    :raise Forbidden 403: SERVICE, or an update.
+    :raise Forbidden 403: SERVICE, an update, or a function outside SPARQL 1.1.
     """
     reading = canonical.read(text)
     canonical.refuse_service(reading)
     form = canonical.query_form(reading)  # raises Forbidden for an update
+    refuse_functions(reading)
     measured = canonical.shape(reading)
     if measured.depth > MAX_NESTING:
         raise BadQuery(

@@ -45,6 +45,10 @@ def refused_queries(url: str, file_url: str) -> list[str]:
         f'SELECT * WHERE {{ FILTER("a\\u0022) }} #") SERVICE <{url}/u4> {{ ?x ?y ?z }} }}',
         f'SELECT * WHERE {{ FILTER("a\\u00000022) }} #") SERVICE <{url}/u8> {{ ?x ?y ?z }} }}',
         f"SELECT * WHERE {{ #\r\rSERVICE <{url}/cr2> {{ ?x ?y ?z }} }}",
+        # Virtuoso's built-in functions fetch URLs (bif:http_get); refused on every store.
+        f"SELECT (bif:http_get('{url}/bif') AS ?x) {{}}",
+        f"PREFIX b: <http://www.openlinksw.com/schemas/bif#> SELECT * {{ BIND(b:http_get('{url}/bif2') AS ?x) }}",
+        f"SELECT * {{ ?s ?p ?o FILTER(<bif:http_get>('{url}/bif3')) }}",
         f"LOAD <{url}/remote.nt>",
         f"load <{file_url}>",
         "INSERT DATA { <http://a> <http://b> <http://c> }",

@@ -24,9 +24,11 @@ ASSERTED = "https://w3id.org/kgqa/graph/asserted"
 ONTOLOGY = "https://w3id.org/kgqa/graph/ontology"
 
 
-@pytest.fixture(params=["embedded", pytest.param("remote", marks=pytest.mark.server)])
+@pytest.fixture(
+    params=["embedded", *(pytest.param(name, marks=pytest.mark.server) for name in ("oxigraph", "virtuoso"))]
+)
 def store(request):
-    state = request.getfixturevalue("built_state" if request.param == "embedded" else "remote_state")
+    state = request.getfixturevalue("built_state" if request.param == "embedded" else f"{request.param}_state")
     return state.store
 
 
@@ -218,6 +220,54 @@ def test_a_remote_reply_is_read_only_up_to_a_bound():
         assert 0 < len(rows) <= READ_FACTOR * limit // 93 and all(r["s"].value == "x" * 90 for r in rows)
         thread.join(timeout=0.1)
         assert sent["bytes"] < total / 2  # the server was stopped long before it had sent it all
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_a_remote_xml_reply_over_the_bound_is_cut_after_a_whole_result():
+    """SPARQL XML (what the remote store asks for first) over the read bound: cut after the last
+    whole `<result>` and closed, so the kept rows parse; flagged truncated. Virtuoso's blank nodes
+    (`nodeID://b1`) are read as blank nodes."""
+    import http.server
+
+    from kgqa.store.remote import READ_FACTOR, RemoteStore
+
+    row = b'<result><binding name="s"><bnode>nodeID://b1</bnode></binding><binding name="o"><literal>' + b"x" * 80
+    row += b"</literal></binding></result>\n"
+
+    class Flood(http.server.BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers["Content-Length"]))
+            self.send_response(200)
+            self.send_header("Content-Type", "application/sparql-results+xml")
+            self.end_headers()
+            head = b'<?xml version="1.0"?><sparql xmlns="http://www.w3.org/2005/sparql-results#"><head>'
+            try:
+                self.wfile.write(head + b'<variable name="s"/><variable name="o"/></head><results>\n')
+                for _ in range(5000):
+                    self.wfile.write(row * 10)
+            except OSError:
+                pass
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Flood)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        limit = 10_000
+        store = RemoteStore(
+            f"http://127.0.0.1:{server.server_address[1]}/sparql", max_result_bytes=limit, parse_workers=1
+        )
+        try:
+            result = store.query("SELECT ?s ?o WHERE { ?s ?p ?o }", timeout_s=30, max_rows=10_000_000)
+        finally:
+            store.close()
+        rows = result.rows()
+        assert result.truncated and 0 < len(rows) <= READ_FACTOR * limit // len(row)
+        assert all(isinstance(r["s"], ox.BlankNode) and r["o"].value == "x" * 80 for r in rows)
     finally:
         server.shutdown()
         server.server_close()

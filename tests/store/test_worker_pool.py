@@ -4,7 +4,7 @@
   policy (sent here straight to the store, bypassing `check_query`) reaches nothing, and says so;
 - crashes are reported truthfully: a panic or SIGSEGV is "the engine failed" (500), the memory
   limit is a 503 naming it, the time limit a 503; the worker is replaced each time;
-- an extension function the engine lacks is a 400 that names it;
+- an extension function (outside SPARQL 1.1) is refused by the policy with a 403 that names it;
 - one deadline per request: the run gets what the check left of the time limit;
 - reserved workers: slow user queries cannot starve questions and canned queries;
 - a remote store parses user queries in parse workers: a parser crash kills a worker, not the server.
@@ -234,10 +234,10 @@ def test_worker_errors_are_the_exceptions_themselves(mini_state: Any) -> None:
 # --- 3. unsupported extension functions -------------------------------------------------------
 
 
-def test_unsupported_extension_function_is_a_400_naming_it(mini_client: Any) -> None:
+def test_unsupported_extension_function_is_a_403_naming_it(mini_client: Any) -> None:
     q = "PREFIX ex: <http://example.org/> SELECT (ex:foo(1) AS ?x) {}"
     r = mini_client.get("/sparql", query_string={"query": q})
-    assert r.status_code == 400, r.data
+    assert r.status_code == 403, r.data
     assert "<http://example.org/foo>" in r.get_json()["error"] and "not supported" in r.get_json()["error"]
 
 
