@@ -8,25 +8,16 @@ reply contains. Answers must come from SPARQL over the graph, with evidence from
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from kgqa.qa.evaluate import RIGHT, judge
-from kgqa.web import create_app
 
 ROOT = Path(__file__).resolve().parents[2]
 QUESTIONS = json.loads((ROOT / "tests" / "data" / "questions.json").read_text(encoding="utf-8"))["questions"]
 ARTICLE = (ROOT / "kg" / "sources" / "mondo-finance-2024-03-07.txt").read_text(encoding="utf-8")
-
-
-@pytest.fixture(scope="module")
-def client() -> Iterator[Any]:
-    app = create_app({"TESTING": True, "KGQA_WORKERS": 1})
-    yield app.test_client()
-    app.extensions["kgqa"].close()
 
 
 def ask(client: Any, question: str) -> dict[str, Any]:

@@ -4,20 +4,11 @@ neighbours that must still be answered."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from kgqa.qa.coverage import lexicon
-from kgqa.web import create_app
-
-
-@pytest.fixture(scope="module")
-def client() -> Iterator[Any]:
-    app = create_app({"TESTING": True, "KGQA_WORKERS": 1})
-    yield app.test_client()
-    app.extensions["kgqa"].close()
 
 
 def ask(client: Any, question: str) -> dict[str, Any]:
