@@ -37,12 +37,17 @@ class TrapHandler(http.server.BaseHTTPRequestHandler):
 
 
 @contextlib.contextmanager
-def serve_trap() -> Iterator[str]:
-    """The trap on a free loopback port; yields its base URL."""
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), TrapHandler)
+def loopback_server(handler: type[http.server.BaseHTTPRequestHandler]) -> Iterator[str]:
+    """`handler` serving on a free loopback port, in a thread; yields the base URL, stops after."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         yield f"http://127.0.0.1:{server.server_address[1]}"
     finally:
         server.shutdown()
         server.server_close()
+
+
+def serve_trap() -> contextlib.AbstractContextManager[str]:
+    """The trap on a free loopback port; yields its base URL."""
+    return loopback_server(TrapHandler)

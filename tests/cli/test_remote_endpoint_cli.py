@@ -12,12 +12,12 @@ import contextlib
 import http.server
 import os
 import subprocess
-import threading
 from collections.abc import Iterator
 
 import pytest
 
 from tests.conftest import BIN, ROOT, free_port
+from tests.traps import loopback_server
 
 
 @contextlib.contextmanager
@@ -41,13 +41,8 @@ def answering(*statuses: int) -> Iterator[tuple[str, list[str]]]:
         def log_message(self, *args: object) -> None:
             pass
 
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", seen
-    finally:
-        server.shutdown()
-        server.server_close()
+    with loopback_server(Handler) as base:
+        yield base, seen
 
 
 def kgqa(*args: str) -> subprocess.CompletedProcess:
@@ -137,10 +132,7 @@ def test_load_logs_in_with_digest_authentication() -> None:
         def log_message(self, *args: object) -> None:
             pass
 
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Digest)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    base = f"http://127.0.0.1:{server.server_address[1]}"
-    try:
+    with loopback_server(Digest) as base:
         env = {**os.environ, "KGQA_GRAPH_STORE_PASSWORD": "secret"}
         args = [str(BIN / "kgqa"), "load", "--endpoint", base + "/sparql", "--graph-store", base + "/gsp"]
         ok = subprocess.run([*args, "--user", "dba"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
@@ -150,6 +142,3 @@ def test_load_logs_in_with_digest_authentication() -> None:
             [*args, "--user", "dba:wrong"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
         )
         _says(wrong, "HTTP 401", "--user")
-    finally:
-        server.shutdown()
-        server.server_close()

@@ -6,18 +6,21 @@ on-disk stores opened read-only by several workers, and `kgqa load --store` idem
 
 from __future__ import annotations
 
+import http.server
 import threading
+import time
 
 import pyoxigraph as ox
 import pytest
 
 from kgqa.errors import BadQuery, QueryTimeout
 from kgqa.sparql import formats
-from kgqa.sparql.results import Dataset
+from kgqa.sparql.results import Dataset, Result
 from kgqa.sparql.values import inject_values
 from kgqa.store.oxigraph import OxigraphStore
 from kgqa.store.pool import StoreSpec
 from tests.conftest import ENDLESS, MINI_DATA, MINI_ONTOLOGY
+from tests.traps import loopback_server
 
 KGR = "https://w3id.org/kgqa/resource/"
 ASSERTED = "https://w3id.org/kgqa/graph/asserted"
@@ -175,12 +178,21 @@ def test_inject_values_finds_the_where_group(query, expected):
     assert expected in out and "VALUES (?x) { (<http://x/1>) }" in out
 
 
+def _capped_query(url: str, sparql: str, limit: int) -> Result:
+    """One query through a remote store with a byte limit of `limit` on its reply (no row cap)."""
+    from kgqa.store.remote import RemoteStore
+
+    store = RemoteStore(url, max_result_bytes=limit, parse_workers=1)
+    try:
+        return store.query(sparql, timeout_s=30, max_rows=10_000_000)
+    finally:
+        store.close()
+
+
 def test_a_remote_reply_is_read_only_up_to_a_bound():
     """An endpoint that would send 50 MB of rows: the remote store reads a bounded prefix and cuts it
     at a line, instead of holding the whole answer in memory before the byte limit applies."""
-    import http.server
-
-    from kgqa.store.remote import READ_FACTOR, RemoteStore
+    from kgqa.store.remote import READ_FACTOR
 
     total = 50 * 1024 * 1024
     sent = {"bytes": 0}
@@ -203,35 +215,21 @@ def test_a_remote_reply_is_read_only_up_to_a_bound():
         def log_message(self, *args: object) -> None:
             pass
 
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Flood)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        limit = 10_000
-        store = RemoteStore(
-            f"http://127.0.0.1:{server.server_address[1]}/sparql", max_result_bytes=limit, parse_workers=1
-        )
-        try:
-            result = store.query("SELECT ?s WHERE { ?s ?p ?o }", timeout_s=30, max_rows=10_000_000)
-        finally:
-            store.close()
+    limit = 10_000
+    with loopback_server(Flood) as base:
+        result = _capped_query(base + "/sparql", "SELECT ?s WHERE { ?s ?p ?o }", limit)
         assert result.truncated and len(result.data) <= limit
         rows = result.rows()
         assert 0 < len(rows) <= READ_FACTOR * limit // 93 and all(r["s"].value == "x" * 90 for r in rows)
-        thread.join(timeout=0.1)
+        time.sleep(0.1)
         assert sent["bytes"] < total / 2  # the server was stopped long before it had sent it all
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def test_a_remote_xml_reply_over_the_bound_is_cut_after_a_whole_result():
     """SPARQL XML (what the remote store asks for first) over the read bound: cut after the last
     whole `<result>` and closed, so the kept rows parse; flagged truncated. Virtuoso's blank nodes
     (`nodeID://b1`) are read as blank nodes."""
-    import http.server
-
-    from kgqa.store.remote import READ_FACTOR, RemoteStore
+    from kgqa.store.remote import READ_FACTOR
 
     row = b'<result><binding name="s"><bnode>nodeID://b1</bnode></binding><binding name="o"><literal>' + b"x" * 80
     row += b"</literal></binding></result>\n"
@@ -253,21 +251,8 @@ def test_a_remote_xml_reply_over_the_bound_is_cut_after_a_whole_result():
         def log_message(self, *args: object) -> None:
             pass
 
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Flood)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        limit = 10_000
-        store = RemoteStore(
-            f"http://127.0.0.1:{server.server_address[1]}/sparql", max_result_bytes=limit, parse_workers=1
-        )
-        try:
-            result = store.query("SELECT ?s ?o WHERE { ?s ?p ?o }", timeout_s=30, max_rows=10_000_000)
-        finally:
-            store.close()
-        rows = result.rows()
+    limit = 10_000
+    with loopback_server(Flood) as base:
+        rows = (result := _capped_query(base + "/sparql", "SELECT ?s ?o WHERE { ?s ?p ?o }", limit)).rows()
         assert result.truncated and 0 < len(rows) <= READ_FACTOR * limit // len(row)
         assert all(isinstance(r["s"], ox.BlankNode) and r["o"].value == "x" * 80 for r in rows)
-    finally:
-        server.shutdown()
-        server.server_close()
