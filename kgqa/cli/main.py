@@ -441,7 +441,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     else:
         for name, outcomes in results.items():
             _print_eval(name, outcomes, args.verbose)
-    worst = min(tallies(outs)["all"].right / max(1, len(outs)) for outs in results.values())
+    worst = min(tallies(outs)["all"].metrics()["accuracy"] for outs in results.values())
     return 1 if args.min_accuracy is not None and worst < args.min_accuracy else 0
 
 

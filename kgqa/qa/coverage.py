@@ -18,9 +18,9 @@ from pathlib import Path
 import yaml
 
 from kgqa.qa.intents import Parsed, Reading
+from kgqa.qa.linker import CJK
 
 LEXICON = Path(__file__).with_name("coverage.yaml")
-_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 
 
@@ -128,7 +128,7 @@ def check(parsed: Parsed, reading: Reading, lex: Lexicon | None = None) -> Cover
     words = parsed.text.split()
     unused = _unused_spans(parsed, reading)
     in_names = {i for m in parsed.mentions for i in range(m.start, m.end)} - unused
-    names = {n.replace(" ", "") for n in parsed.index if _CJK.search(n)}
+    names = {n.replace(" ", "") for n in parsed.index if CJK.search(n)}
     out: list[str] = []
     year = month = None
     for i, word in enumerate(words):
@@ -142,7 +142,7 @@ def check(parsed: Parsed, reading: Reading, lex: Lexicon | None = None) -> Cover
         if reading.query in lex.dated and re.fullmatch(r"(19|20)\d\d", word) and year is None:
             year = int(word)
             continue
-        if _CJK.search(word) and i not in unused:
+        if CJK.search(word) and i not in unused:
             word = _chinese_residue(word, lex, names)
             if not word or word in explained:
                 continue

@@ -91,7 +91,7 @@ STOPWORDS = frozenset(
         "group",
     )
 )
-_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _WORD = re.compile(r"[0-9a-z\u00c0-\u024f]+(?:[.\-][0-9a-z]+)*|[\u3400-\u9fff\uf900-\ufaff]+")
 FUZZY_MIN_LENGTH = 5
 
@@ -189,7 +189,7 @@ class Linker:
             if not (end - start == 1 and key in STOPWORDS) and (targets := self._lookup(key)):
                 found.claim(start, end, targets, 100.0)
         for index, word in enumerate(found.words):
-            if not found.taken[index] and _CJK.search(word) and (targets := self._chinese(word)):
+            if not found.taken[index] and CJK.search(word) and (targets := self._chinese(word)):
                 found.claim(index, index + 1, targets, 100.0)
         for start, end in found.free_spans(self.max_words):
             if (match := self._fuzzy(found.words[start:end])) is not None:
@@ -200,7 +200,7 @@ class Linker:
     def _chinese(self, word: str) -> set[Target] | None:
         """The longest Chinese name contained in a run of Chinese characters."""
         for key in sorted(self.names, key=len, reverse=True):
-            if _CJK.search(key) and key.replace(" ", "") in word:
+            if CJK.search(key) and key.replace(" ", "") in word:
                 return self.names[key]
         return None
 
@@ -209,7 +209,7 @@ class Linker:
         if span[0] in STOPWORDS or span[-1] in STOPWORDS:
             return None
         key = " ".join(span)
-        if len(key.replace(" ", "")) < FUZZY_MIN_LENGTH or _CJK.search(key):
+        if len(key.replace(" ", "")) < FUZZY_MIN_LENGTH or CJK.search(key):
             return None
         best = process.extractOne(key, self._fuzzy_keys, scorer=OSA.distance, score_cutoff=allowed_typos(len(key)))
         return None if best is None else (best[0], best[1])
