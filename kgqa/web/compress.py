@@ -42,23 +42,26 @@ def compressible(mimetype: str | None) -> bool:
 
 
 class _StaticCache:
-    """Compressed bodies of static files by ETag (a bounded LRU: the vendored files are few)."""
+    """Compressed bodies of static files by path and ETag (a bounded LRU: the vendored files are few).
+
+    A hit spares reading the file as well as compressing it.
+    """
 
     def __init__(self) -> None:
         self._items: OrderedDict[str, bytes] = OrderedDict()
         self._lock = Lock()
 
-    def get(self, key: str, make: bytes) -> bytes:
+    def lookup(self, key: str) -> bytes | None:
         with self._lock:
             if key in self._items:
                 self._items.move_to_end(key)
-                return self._items[key]
-        body = gzip.compress(make, compresslevel=LEVEL, mtime=0)
+            return self._items.get(key)
+
+    def store(self, key: str, body: bytes) -> None:
         with self._lock:
             self._items[key] = body
             while len(self._items) > _CACHE_ENTRIES:
                 self._items.popitem(last=False)
-        return body
 
 
 def _wants_gzip() -> bool:
@@ -80,13 +83,20 @@ def init_app(app: Flask) -> None:
         streamed = resp.is_streamed and not resp.direct_passthrough
         if streamed or "Content-Encoding" in resp.headers or not _wants_gzip():
             return resp
-        resp.direct_passthrough = False
-        data = resp.get_data()
-        if not MIN_BYTES <= len(data) <= MAX_BYTES:
-            return resp
         etag, _ = resp.get_etag()
         static = request.endpoint is not None and request.endpoint.endswith("static") and etag
-        body = cache.get(f"{request.path}|{etag}", data) if static else gzip.compress(data, LEVEL, mtime=0)
+        key = f"{request.path}|{etag}" if static else None
+        body = cache.lookup(key) if key else None
+        if body is not None:
+            resp.close()  # the file it would have sent, unread
+        else:
+            resp.direct_passthrough = False
+            data = resp.get_data()
+            if not MIN_BYTES <= len(data) <= MAX_BYTES:
+                return resp
+            body = gzip.compress(data, LEVEL, mtime=0)
+            if key:
+                cache.store(key, body)
         resp.set_data(body)
         resp.headers["Content-Encoding"] = "gzip"
         if etag:  # the compressed body is another representation: a weak validator stays honest
