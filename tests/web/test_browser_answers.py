@@ -21,8 +21,10 @@ sync_api = pytest.importorskip("playwright.sync_api")
 pytestmark = [pytest.mark.browser, pytest.mark.server]
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def no_js_page(base_url: str) -> Any:  # noqa: F811
+    """A page with JavaScript off, in a browser of its own (closed before the shared one opens:
+    two sync Playwright instances cannot run at once)."""
     with sync_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS)
         context = browser.new_context(java_script_enabled=False, viewport=VIEWPORT)
