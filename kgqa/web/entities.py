@@ -15,6 +15,7 @@ import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, render_template, request
 
 from kgqa.errors import NotAcceptable, NotFound
+from kgqa.qa.summary import summarise
 from kgqa.sparql import formats
 from kgqa.sparql.runner import run_internal_query
 from kgqa.vocab import ONTOLOGY_GRAPH, PREFIXES, RESOURCE_NS, prologue
@@ -134,8 +135,12 @@ def entity(entity_id: str) -> Response:
     if fmt is not None:
         return reply(describe(entity_id, fmt), fmt)
     result = describe(entity_id)
+    iri = RESOURCE_NS + entity_id
     page = render_template(
-        "entity.html", **view_model(RESOURCE_NS + entity_id, result.triples()), truncated=result.truncated
+        "entity.html",
+        **view_model(iri, result.triples()),
+        summary=summarise(state(), iri).to_json(),
+        truncated=result.truncated,
     )
     resp = Response(page, content_type="text/html; charset=utf-8")
     resp.headers["Vary"] = "Accept"

@@ -1,6 +1,8 @@
 """One error envelope for every 4xx/5xx reply: `{"error": "...", "status": 400, ...context}`.
 
-Clients that prefer `text/plain` over JSON (some SPARQL clients) get the message as text. Anything
+Clients that prefer `text/plain` over JSON (some SPARQL clients) get the message as text; browsers
+(`Accept: text/html` ranked above JSON) get an HTML page with the message and a search box, except on
+the API routes (`/api/`, `/sparql`), which always answer in the envelope. Anything
 unexpected is a 500 with a generic message; the traceback goes to the log only, never to the client
 (rdflib-endpoint echoes exception text; we do not).
 """
@@ -10,7 +12,7 @@ from __future__ import annotations
 import json
 import logging
 
-from flask import Flask, Response, request
+from flask import Flask, Response, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from kgqa.errors import ApiError, QueryTimeout
@@ -19,6 +21,13 @@ log = logging.getLogger("kgqa")
 
 JSON_TYPE = "application/json"
 TEXT_TYPE = "text/plain"
+HTML_TYPE = "text/html"
+# Routes for programs: their errors are the JSON envelope whatever the Accept header says.
+API_PREFIXES = ("/api/", "/sparql", "/openapi")
+# The error page runs no script and loads only this origin's stylesheet (guards.py imports this
+# module, so its page policy cannot be imported here; this one is stricter).
+ERROR_PAGE_POLICY = "default-src 'self'; script-src 'none'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
+HEADINGS = {404: "Not found", 405: "Not allowed", 406: "Not available in that format"}
 
 
 def error_body(message: str, status: int, **context: object) -> dict:
@@ -37,9 +46,26 @@ def _prefers_text() -> bool:
     return best == TEXT_TYPE and accept[TEXT_TYPE] > accept[JSON_TYPE]
 
 
+def _prefers_html() -> bool:
+    accept = request.accept_mimetypes
+    if not accept or request.path.startswith(API_PREFIXES):
+        return False
+    return accept.best_match([JSON_TYPE, HTML_TYPE]) == HTML_TYPE and accept[HTML_TYPE] > accept[JSON_TYPE]
+
+
+def _html_page(message: str, status: int) -> Response:
+    heading = HEADINGS.get(status, "Something went wrong" if status >= 500 else "That did not work")
+    page = render_template("error.html", status=status, message=message, heading=heading)
+    resp = Response(page, status=status, content_type="text/html; charset=utf-8")
+    resp.headers["Content-Security-Policy"] = ERROR_PAGE_POLICY
+    return resp
+
+
 def error_response(message: str, status: int, headers: dict | None = None, **context: object) -> Response:
     """Build the reply for an error, as JSON or, for clients preferring it, plain text."""
-    if _prefers_text():
+    if _prefers_html():
+        resp = _html_page(message, status)
+    elif _prefers_text():
         resp = Response(message + "\n", status=status, content_type="text/plain; charset=utf-8")
     else:
         body = json.dumps(error_body(message, status, **context), ensure_ascii=False)

@@ -14,8 +14,10 @@ inline scripts or event handlers, data reaches scripts through ``data-`` attribu
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, render_template
+from flask import Blueprint, Response, current_app, render_template, request
 
+from kgqa.qa.ask import answer_question, asker_for
+from kgqa.qa.names import INDEX_QUERY
 from kgqa.sparql import formats
 from kgqa.vocab import ONTOLOGY_NS, RESOURCE_NS
 from kgqa.web.apidoc import PAGE, documented
@@ -74,11 +76,49 @@ def _security_headers(response: Response) -> Response:
     return response
 
 
+def answer_sentence(reply: dict) -> str:
+    """The answer as a sentence: the reader's own `text` when the reply has one, else one built from
+    the answers ("Yes — ...", names joined, amounts as printed), never `name = value`."""
+    if reply.get("text"):
+        return str(reply["text"])
+    answers = reply.get("answers") or []
+    if reply.get("status") != "answered" or not answers:
+        return str(reply.get("explanation") or "The graph does not answer this.")
+    explanation = str(reply.get("explanation") or "").rstrip(".")
+    if isinstance(answers[0].get("value"), bool):
+        return ("Yes" if answers[0]["value"] else "No") + (f" — {explanation}." if explanation else ".")
+    names = [str(a.get("label") or a.get("value") or "") for a in answers]
+    listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    return f"{listed}." if not explanation else f"{listed} — {explanation}."
+
+
+def _server_answer(question: str) -> tuple[dict | None, str | None]:
+    """The reply to `question` for the page rendered on the server (no JavaScript needed), or the
+    reason it cannot be asked (too long, control characters)."""
+    state = current_app.extensions["kgqa"]
+    if INDEX_QUERY not in state.registry:
+        return None, "this service has no question reader (its query set has no names query)"
+    try:
+        return answer_question(question, asker_for(state)), None
+    except ValueError as exc:
+        return None, str(exc)
+
+
 @bp.get("/")
 @documented(get={**PAGE, "summary": "The web page", "operationId": "index"})
 def index() -> str:
-    """The question box: answers, their evidence in the article, the SPARQL behind them."""
-    return _page("index.html", "ask", examples=EXAMPLE_QUESTIONS)
+    """The question box; with `?q=` the answer rendered on the server, its evidence and SPARQL."""
+    question = request.args.get("q", "").strip()
+    reply, problem = _server_answer(question) if question else (None, None)
+    return _page(
+        "index.html",
+        "ask",
+        examples=EXAMPLE_QUESTIONS,
+        question=question,
+        reply=reply,
+        problem=problem,
+        sentence=answer_sentence(reply) if reply else None,
+    )
 
 
 @bp.get("/queries")

@@ -51,7 +51,7 @@ def test_entity_other_formats(mini_client):
 
 def test_unknown_entity_is_404_json(mini_client):
     for url in ("/entity/Nobody", "/entity/bad%20id%3E"):
-        r = mini_client.get(url, headers={"Accept": BROWSER})
+        r = mini_client.get(url, headers={"Accept": "application/ld+json"})
         assert r.status_code == 404 and r.get_json()["status"] == 404
 
 
@@ -85,3 +85,40 @@ def test_entity_page_shows_the_chinese_preferred_name(client):
     aliases = page.split('class="aliases"', 1)[1].split("</p>", 1)[0]
     assert '<span lang="zh">阿里巴巴</span>' in aliases and "阿里巴巴集团" in aliases and "Ali" in aliases
     assert "<h1>Alibaba Group</h1>" in page and ">Alibaba Group</span>" not in aliases
+
+
+def test_unknown_entity_and_route_give_browsers_an_html_page(mini_client):
+    for url in ("/entity/Nobody", "/no/such/page"):
+        r = mini_client.get(url, headers={"Accept": BROWSER})
+        assert r.status_code == 404 and r.headers["Content-Type"] == "text/html; charset=utf-8"
+        page = r.get_data(as_text=True)
+        assert "Not found" in page and 'name="q"' in page and "Content-Security-Policy" in r.headers
+    r = mini_client.post("/entity/Alpha", headers={"Accept": BROWSER})
+    assert r.status_code == 405 and "not allowed" in r.get_data(as_text=True)
+    # Programs keep the envelope: the API whatever they accept, and anything asking for JSON.
+    assert mini_client.get("/api/nothing", headers={"Accept": BROWSER}).get_json()["status"] == 404
+    assert mini_client.get("/entity/Nobody", headers={"Accept": "application/ld+json"}).get_json()["status"] == 404
+    assert mini_client.get("/entity/Nobody").get_json()["status"] == 404
+
+
+def test_entity_page_opens_with_a_summary_in_words(client):
+    page = client.get("/entity/MiniMax", headers={"Accept": BROWSER}).get_data(as_text=True)
+    summary = page.split('class="summary infobox"', 1)[1].split("</section>", 1)[0]
+    assert '<p class="lead">MiniMax is an AI start-up.</p>' in summary
+    assert "led by Alibaba Group on 5 March 2024" in summary
+    assert "On March 5, according to sources, Alibaba led a new round of financing" in summary
+    assert page.index('class="summary infobox"') < page.index('id="facts-heading"')
+
+
+def test_entity_page_shows_no_hidden_labels(client, built_state):
+    from kgqa.sparql.runner import run_internal_query
+
+    rows = run_internal_query(
+        built_state, "SELECT ?e ?h WHERE { ?e <http://www.w3.org/2004/02/skos/core#hiddenLabel> ?h }"
+    ).rows()
+    assert rows
+    for row in rows:
+        entity_id = row["e"].value.rsplit("/", 1)[-1]
+        page = client.get("/entity/" + entity_id, headers={"Accept": BROWSER}).get_data(as_text=True)
+        if 'class="aliases"' in page:
+            assert row["h"].value not in page.split('class="aliases"', 1)[1].split("</p>", 1)[0]

@@ -15,18 +15,46 @@ const sparqlBox = document.getElementById("answer-sparql");
 const sparqlText = document.getElementById("answer-sparql-text");
 const bindingsBox = document.getElementById("answer-bindings");
 const openEditor = document.getElementById("answer-open-editor");
+const textBox = document.getElementById("answer-text");
+const suggestionsBox = document.getElementById("answer-suggestions");
 
 function answerItem(answer) {
   const label = answer.label ?? (answer.value === null || answer.value === undefined ? answer.iri : String(answer.value));
   const href = entityHref(answer.iri);
   const main = href ? el("a", { href, class: "answer-label" }, label) : el("span", { class: "answer-label" }, label);
-  const alt = (answer.altLabels || []).length
-    ? el("span", { class: "alt-labels" }, ` (also: ${answer.altLabels.join(", ")})`)
-    : null;
-  const value = answer.value !== null && answer.value !== undefined && String(answer.value) !== label
-    ? el("span", { class: "answer-value" }, ` = ${answer.value}`)
-    : null;
-  return el("li", {}, main, alt, value);
+  // No "= value" and no alias list: the sentence above says it in words (hidden labels are
+  // the curators' record of mistranslations, not names to show).
+  return el("li", {}, main);
+}
+
+/** The answer as a sentence: the reader's `text`, else one built like pages.answer_sentence. */
+function sentenceOf(reply) {
+  if (reply.text) return reply.text;
+  const answers = reply.answers || [];
+  if (reply.status !== "answered" || !answers.length) return reply.explanation || "The graph does not answer this.";
+  const why = (reply.explanation || "").replace(/\.$/, "");
+  if (typeof answers[0].value === "boolean") return `${answers[0].value ? "Yes" : "No"}${why ? ` — ${why}.` : "."}`;
+  const names = answers.map((a) => a.label ?? String(a.value ?? ""));
+  const listed = names.length === 1 ? names[0] : `${names.slice(0, -1).join(", ")} and ${names.at(-1)}`;
+  return why ? `${listed} — ${why}.` : `${listed}.`;
+}
+
+function renderSuggestions(reply, answered) {
+  suggestionsBox.replaceChildren();
+  if (answered) return;
+  const suggestions = reply.suggestions || [];
+  if (suggestions.length) {
+    suggestionsBox.append(el("h3", {}, "Questions the graph can answer"), el("ul", {}, suggestions.map((s) =>
+      el("li", {}, el("a", { href: `/?q=${encodeURIComponent(s.question)}` }, s.question),
+        s.why ? el("small", {}, ` ${s.why}`) : null))));
+  }
+  const linked = reply.linked || [];
+  if (linked.length) {
+    suggestionsBox.append(el("h3", {}, "Names found in the question"), el("ul", {}, linked.map((e) => {
+      const href = entityHref(e.iri);
+      return el("li", {}, href ? el("a", { href }, e.label) : e.label);
+    })));
+  }
 }
 
 async function renderEvidence(evidence) {
@@ -63,8 +91,11 @@ function render(reply) {
     el("p", {}, el("span", { class: "question" }, reply.question || ""), " — ",
       answered ? "the graph says:" : "the graph does not answer this."),
   );
-  list.replaceChildren(...(reply.answers || []).map(answerItem));
-  explanation.textContent = reply.explanation || "";
+  textBox.textContent = sentenceOf(reply);
+  list.replaceChildren(...(answered ? reply.answers : []).map(answerItem));
+  explanation.textContent = answered ? reply.explanation || "" : "";
+  renderSuggestions(reply, answered);
+  document.title = `${reply.question || ""} · Ask · kgqa`;
   if (reply.sparql) {
     sparqlBox.hidden = false;
     sparqlText.textContent = reply.sparql;
@@ -86,6 +117,8 @@ async function ask(question) {
   statusBox.className = "status";
   statusBox.replaceChildren(el("p", { class: "loading" }, "Looking it up…"));
   list.replaceChildren();
+  textBox.textContent = "";
+  suggestionsBox.replaceChildren();
   explanation.textContent = "";
   evidenceBox.replaceChildren();
   sparqlBox.hidden = true;
@@ -152,4 +185,11 @@ async function suggest() {
 
 suggest().catch((error) => console.warn("no question suggestions:", error.message));
 const initial = new URL(window.location.href).searchParams.get("q");
-if (initial) ask(initial);
+// A /?q= page arrives with its answer rendered on the server; ask again only to mark the evidence in
+// its paragraph of the article (the server sends the sentences alone).
+if (initial && section.dataset.serverRendered === "true") {
+  const items = [...evidenceBox.querySelectorAll("blockquote.in-article p")].map((p) => ({ text: p.textContent }));
+  if (items.length) renderEvidence(items);
+} else if (initial) {
+  ask(initial);
+}
