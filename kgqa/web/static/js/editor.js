@@ -1,6 +1,6 @@
 // The SPARQL editor: YASGUI (vendored, a global `Yasgui`) on this service's /sparql,
 // with the graph's prefixes filled in and a "Graph" results view for CONSTRUCT.
-import { el, entityHref, fetchJSON, prefixBlock, SPARQL_ENDPOINT } from "./common.js";
+import { el, fetchJSON, prefixBlock, SPARQL_ENDPOINT } from "./common.js";
 import { draw, parseNTriples, triplesGraph } from "./graph.js";
 
 const endpoint = new URL(SPARQL_ENDPOINT, window.location.href).href;
@@ -39,12 +39,11 @@ class GraphPlugin {
     return this.triples().length > 0;
   }
 
-  async draw() {
+  draw() {
+    const graph = triplesGraph(this.triples());
     const container = el("div", { class: "graph yasr-graph", id: "editor-graph" });
     this.yasr.resultsEl.append(container);
-    // The graph library (137 KB compressed) is loaded only when a picture is asked for.
-    await loadGraphLibrary();
-    draw(container, triplesGraph(this.triples()), { layout: { name: "cose", animate: false, padding: 20 } });
+    draw(container, graph, { layout: { name: "cose", animate: false, padding: 20 } });
   }
 
   getIcon() {
@@ -54,86 +53,6 @@ class GraphPlugin {
   destroy() {
     delete window.kgqaGraphs?.["editor-graph"];
   }
-}
-
-let graphLibrary;
-
-/** Load the scripts the picture needs (listed by editor.html in data-graph-scripts), once. */
-function loadGraphLibrary() {
-  if (!graphLibrary) {
-    const host = document.getElementById("yasgui");
-    const urls = (host.dataset.graphScripts || "").split(/\s+/).filter(Boolean);
-    graphLibrary = urls.reduce((previous, src) => previous.then(() => new Promise((resolve, reject) => {
-      const script = el("script", { src });
-      script.addEventListener("load", resolve);
-      script.addEventListener("error", () => reject(new Error(`could not load ${src}`)));
-      document.head.append(script);
-    })), Promise.resolve());
-  }
-  return graphLibrary;
-}
-
-/** The service's error envelope ({"error": ...}) as a sentence, not as raw JSON. */
-export function readableError(error) {
-  const raw = String((error && (error.text || error.message || error.statusText)) || "");
-  let message = raw;
-  try {
-    const data = JSON.parse(raw);
-    if (data && data.error) message = String(data.error);
-  } catch {
-    // not JSON: the text as it came
-  }
-  const status = error && error.status ? ` (HTTP ${error.status})` : "";
-  return el("div", { class: "editor-error", role: "alert" },
-    el("p", {}, el("strong", {}, `The query was not run${status}: `), message || "the service gave no reason."));
-}
-
-/**
- * What YASGUI leaves out for assistive technology, patched after each render: names for its
- * query text area and endpoint box, the "add tab" button moved out of the tab list (a tablist
- * may only hold tabs), a keyboard-focusable scroll area; and result links to this graph's
- * entities opening their pages here instead of the external w3id.org address.
- */
-function patchYasgui(root) {
-  for (const area of root.querySelectorAll(".CodeMirror textarea:not([aria-label])")) {
-    area.setAttribute("aria-label", "SPARQL query");
-  }
-  for (const input of root.querySelectorAll("input:not([aria-label]):not([id])")) {
-    input.setAttribute("aria-label", input.classList.contains("autocomplete") ? "Endpoint" : "Tab name");
-  }
-  for (const scroll of root.querySelectorAll(".CodeMirror-scroll:not([tabindex='0'])")) {
-    scroll.setAttribute("tabindex", "0");
-    scroll.setAttribute("aria-label", "SPARQL query, scrollable");
-  }
-  for (const list of root.querySelectorAll("[role=tablist]")) {
-    for (const child of [...list.children]) {
-      if (child.getAttribute("role") !== "tab" && !child.querySelector("[role=tab]")) list.after(child);
-      else if (child.getAttribute("role") !== "tab") child.setAttribute("role", "presentation");
-    }
-  }
-  for (const link of root.querySelectorAll(".yasr a[href]:not([data-kgqa])")) {
-    const href = entityHref(link.getAttribute("href"));
-    link.dataset.kgqa = "";
-    if (!href) continue;
-    link.title = link.getAttribute("href");
-    link.href = href;
-    link.removeAttribute("target");
-  }
-}
-
-function watchYasgui(root) {
-  let pending = false;
-  const run = () => {
-    pending = false;
-    patchYasgui(root);
-  };
-  new MutationObserver(() => {
-    if (!pending) {
-      pending = true;
-      requestAnimationFrame(run);
-    }
-  }).observe(root, { childList: true, subtree: true });
-  run();
 }
 
 function configure() {
@@ -159,10 +78,7 @@ function configure() {
     persistenceId: "kgqa-yasgui",
     tabName: "Query",
     yasqe: { value: EXAMPLE, editorHeight: "320px" },
-    yasr: {
-      prefixes: {}, defaultPlugin: "table", pluginOrder: ["table", "graph", "response"],
-      errorRenderers: [async (error) => readableError(error)],
-    },
+    yasr: { prefixes: {}, defaultPlugin: "table", pluginOrder: ["table", "graph", "response"] },
   });
 }
 
@@ -198,7 +114,6 @@ async function canned(yasgui) {
 
 const yasgui = configure();
 window.kgqaYasgui = yasgui;
-watchYasgui(document.getElementById("yasgui"));
 // Tabs restored from an earlier visit may point at another port or host of this service.
 for (const id of Object.keys(yasgui._tabs || {})) {
   const tab = yasgui.getTab(id);
