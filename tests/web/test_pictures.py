@@ -92,9 +92,6 @@ id => {
 }
 """
 
-# Known defects of today's pictures (issue 16), pinned until graph.js lays out with dagre's edge routes.
-OLD_LAYOUT = pytest.mark.xfail(strict=True, reason="issue 16: the pictures still use the old layout")
-
 
 def clips(p: tuple[float, float], q: tuple[float, float], box: list[float]) -> bool:
     """Whether the segment p-q enters the rectangle (Liang-Barsky clipping)."""
@@ -117,7 +114,7 @@ def clips(p: tuple[float, float], q: tuple[float, float], box: list[float]) -> b
 
 
 def through_nodes(geometry: dict[str, Any]) -> list[str]:
-    """ "source -> target through node" for every edge line crossing an unrelated node's box."""
+    """"source -> target through node" for every edge line crossing an unrelated node's box."""
     names = {n["id"]: n["label"] for n in geometry["nodes"]}
     found = []
     for edge in geometry["edges"]:
@@ -182,11 +179,7 @@ def contexts() -> Iterator[dict[str, Any]]:
         made = {
             "desktop": browser.new_context(viewport=VIEWPORT, locale="en-GB", service_workers="block"),
             "phone": browser.new_context(
-                viewport=PHONE,
-                is_mobile=True,
-                has_touch=True,
-                device_scale_factor=2,
-                locale="en-GB",
+                viewport=PHONE, is_mobile=True, has_touch=True, device_scale_factor=2, locale="en-GB",
                 service_workers="block",
             ),
         }
@@ -224,7 +217,6 @@ def phone(contexts: dict[str, Any], base_url: str) -> Iterator[Watched]:  # noqa
 # --- geometry at desktop size --------------------------------------------------------------
 
 
-@OLD_LAYOUT
 @pytest.mark.parametrize(
     ("path", "graph_id"),
     [(MINIMAX_ROUND, "entity-graph"), ("/entity/Alibaba_Group", "entity-graph"), ("/overview", "graph")],
@@ -235,7 +227,6 @@ def test_no_edge_passes_through_an_unrelated_node(web: Watched, path: str, graph
     assert through_nodes(geometry) == []
 
 
-@OLD_LAYOUT
 def test_minimax_round_picture_keeps_tencent_clear_of_the_baichuan_round(web: Watched) -> None:
     """The case issue 16 found: Tencent -> MiniMax drawn through the Baichuan round's node."""
     geometry = drawn(web, MINIMAX_ROUND, "entity-graph")
@@ -245,7 +236,6 @@ def test_minimax_round_picture_keeps_tencent_clear_of_the_baichuan_round(web: Wa
     assert [line for line in through_nodes(geometry) if line.startswith("Tencent")] == []
 
 
-@OLD_LAYOUT
 def test_parallel_edges_are_drawn_as_one(web: Watched) -> None:
     """Several relations between the same two nodes: one line, the relations in its label."""
     geometry = drawn(web, "/overview", "graph")
@@ -259,10 +249,8 @@ def test_parallel_edges_are_drawn_as_one(web: Watched) -> None:
 def test_overview_labels_do_not_overlap_and_crossings_are_counted(web: Watched) -> None:
     geometry = drawn(web, "/overview", "graph")
     assert overlapping_labels(geometry) == []
-    print(
-        f"\noverview: {len(geometry['nodes'])} nodes, {len(geometry['edges'])} edges, "
-        f"{crossings(geometry)} edge crossings, {len(through_nodes(geometry))} edges through unrelated nodes"
-    )
+    print(f"\noverview: {len(geometry['nodes'])} nodes, {len(geometry['edges'])} edges, "
+          f"{crossings(geometry)} edge crossings, {len(through_nodes(geometry))} edges through unrelated nodes")
 
 
 def portfolio(base: str, investor: str) -> set[str]:
@@ -272,7 +260,6 @@ def portfolio(base: str, investor: str) -> set[str]:
     return {row["answer"]["value"] for row in reply["rows"]}
 
 
-@OLD_LAYOUT
 def test_every_portfolio_company_is_in_the_investors_picture(web: Watched) -> None:
     companies = portfolio(web.base_url, "Alibaba_Group")
     assert RESOURCE + "01_AI" in companies  # via Alibaba Cloud, the case issue 16 found missing
@@ -281,7 +268,6 @@ def test_every_portfolio_company_is_in_the_investors_picture(web: Watched) -> No
     assert companies - {n["id"] for n in geometry["nodes"]} == set()
 
 
-@OLD_LAYOUT
 def test_tapping_a_sentence_shows_its_panel_in_view(web: Watched) -> None:
     web.goto("/overview")
     page = web.page
@@ -309,10 +295,8 @@ def test_the_ask_page_without_a_picture_fetches_no_graph_library(web: Watched) -
 # --- a phone -------------------------------------------------------------------------------
 
 
-@OLD_LAYOUT
 @pytest.mark.parametrize(
-    ("path", "graph_id"),
-    [("/overview", "graph"), ("/entity/Alibaba_Group", "entity-graph"), (MINIMAX_ROUND, "entity-graph")],
+    ("path", "graph_id"), [("/overview", "graph"), ("/entity/Alibaba_Group", "entity-graph"), (MINIMAX_ROUND, "entity-graph")]
 )
 def test_phone_labels_are_readable(phone: Watched, path: str, graph_id: str) -> None:
     geometry = drawn(phone, path, graph_id)
@@ -326,14 +310,11 @@ def swipe_up(page: Any, x: float, y: float, distance: float) -> None:
     cdp = page.context.new_cdp_session(page)
     cdp.send("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [{"x": x, "y": y}]})
     for i in range(1, 11):
-        cdp.send(
-            "Input.dispatchTouchEvent", {"type": "touchMove", "touchPoints": [{"x": x, "y": y - distance * i / 10}]}
-        )
+        cdp.send("Input.dispatchTouchEvent", {"type": "touchMove", "touchPoints": [{"x": x, "y": y - distance * i / 10}]})
     cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
     cdp.detach()
 
 
-@OLD_LAYOUT
 def test_a_swipe_over_a_picture_scrolls_the_page(phone: Watched) -> None:
     phone.goto("/overview")
     page = phone.page
@@ -348,3 +329,17 @@ def test_a_swipe_over_a_picture_scrolls_the_page(phone: Watched) -> None:
     # Tapping the picture hands it the gestures (panning, pinching).
     page.locator("#graph").tap()
     page.wait_for_function("() => window.kgqaGraphs['graph'].userPanningEnabled()")
+
+
+def test_phone_result_tables_stack_as_cards(phone: Watched) -> None:
+    phone.goto("/?q=" + quote("which companies has Alibaba invested in?"))
+    page = phone.page
+    row = page.locator("table.results tbody tr").first
+    row.wait_for()
+    cells = row.locator("td")
+    assert cells.count() >= 2
+    first, second = cells.nth(0).bounding_box(), cells.nth(1).bounding_box()
+    assert second["y"] >= first["y"] + first["height"] - 1, "cells of a row side by side on a phone"
+    assert first["width"] > PHONE["width"] * 0.6
+    table = page.locator("table.results").first.bounding_box()
+    assert table["x"] + table["width"] <= PHONE["width"] + 1
