@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import pyoxigraph as ox
 
+from kgqa.qa.ask import human_date
 from kgqa.sparql.runner import run_internal_query
 from kgqa.vocab import prologue
 
@@ -138,10 +139,11 @@ def article(word: str) -> str:
     return "an" if word[:1].lower() in "aeio" else "a"
 
 
-def _date(iso: str) -> str:
-    from kgqa.qa.ask import human_date  # the one date wording of the answers
-
-    return human_date(iso)
+def _cite(fact: Fact, row: dict[str, str]) -> None:
+    """Add the row's evidence sentence to the fact, once, up to MAX_EVIDENCE sentences."""
+    ev = Evidence(row["evidence"], row.get("source", "")) if row.get("evidence") else None
+    if ev and ev not in fact.evidence and len(fact.evidence) < MAX_EVIDENCE:
+        fact.evidence.append(ev)
 
 
 def _round_facts(rows: list[dict[str, str]], label: str) -> list[Fact]:
@@ -157,13 +159,11 @@ def _round_facts(rows: list[dict[str, str]], label: str) -> list[Fact]:
             if row.get("leadLabel"):
                 text += f" led by {row['leadLabel']}"
             if row.get("date"):
-                text += (" in " if len(row["date"]) < 10 else " on ") + _date(row["date"])
+                text += (" in " if len(row["date"]) < 10 else " on ") + human_date(row["date"])
             if row.get("valuation"):
                 text += f", valuing it at {row['valuation']}"
             fact = facts[row["round"]] = Fact(text + ".")
-        ev = Evidence(row["evidence"], row.get("source", "")) if row.get("evidence") else None
-        if ev and ev not in fact.evidence and len(fact.evidence) < MAX_EVIDENCE:
-            fact.evidence.append(ev)
+        _cite(fact, row)
     return list(facts.values())
 
 
@@ -179,10 +179,7 @@ def _groups(rows: list[dict[str, str]]) -> tuple[list[Group], list[Fact]]:
         if value not in group.values:
             group.values.append(value)
         if row.get("evidence") and local not in ROUND_PROPERTIES and row["dir"] == "out":
-            fact = facts.setdefault((relation, row["o"]), Fact(f"{row['pl']} {row['ol']}"))
-            ev = Evidence(row["evidence"], row.get("source", ""))
-            if ev not in fact.evidence and len(fact.evidence) < MAX_EVIDENCE:
-                fact.evidence.append(ev)
+            _cite(facts.setdefault((relation, row["o"]), Fact(f"{row['pl']} {row['ol']}")), row)
     return list(groups.values()), list(facts.values())
 
 
